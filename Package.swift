@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+//
+// HessianStudy: Monte Carlo evidence on whether Adam's second moment measures the Hessian.
+//
+// Layers, each importing only those below it:
+//   CGSL         the GNU Scientific Library (module map + shim header)
+//   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
+//   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
+//   Studies      one file per study of STUDIES.md
+//   hessian-study  the command line
+import PackageDescription
+
+let package = Package(
+    name: "HessianStudy",
+    products: [
+        .executable(name: "hessian-study", targets: ["hessian-study"]),
+        .library(name: "Studies", targets: ["Studies"]),
+    ],
+    traits: [
+        .trait(
+            name: "OpenBLAS",
+            description: "Serve GSL's CBLAS calls from OpenBLAS (libopenblas) instead of GSL's reference CBLAS (libgslcblas)."
+        ),
+        .default(enabledTraits: ["OpenBLAS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGSL"),
+        .target(
+            name: "GSL",
+            dependencies: ["CGSL"],
+            linkerSettings: [
+                // Order matters: the first library that defines cblas_* serves GSL's BLAS calls.
+                // With the trait on, OpenBLAS comes first; libgslcblas is always linked so that
+                // the package also builds with the trait off (`--disable-default-traits`).
+                .linkedLibrary("openblas", .when(traits: ["OpenBLAS"])),
+                .linkedLibrary("gslcblas"),
+            ]
+        ),
+        .target(name: "MonteCarlo", dependencies: ["GSL"]),
+        .target(name: "Studies", dependencies: ["GSL", "MonteCarlo"]),
+        .executableTarget(
+            name: "hessian-study",
+            dependencies: [
+                "Studies", "MonteCarlo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "hessian-study"]),
+    ]
+)

@@ -1,0 +1,66 @@
+// The GNU Scientific Library as one Clang module for Swift.
+//
+// GSL's generator types are `extern const gsl_rng_type *` globals, which Swift 6's strict
+// concurrency checking refuses to read; the `hs_rng_*` accessors return them instead.
+// `hs_install_error_handler` replaces GSL's default handler (which calls abort()) by one that
+// records the reason in a thread-local buffer, so the Swift layer can throw it.
+#ifndef HESSIAN_STUDY_CGSL_SHIM_H
+#define HESSIAN_STUDY_CGSL_SHIM_H
+
+#include <dlfcn.h>
+#include <string.h>
+
+#include <gsl/gsl_version.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_fit.h>
+
+// MARK: Generators
+
+static inline const gsl_rng_type *hs_rng_mt19937(void) { return gsl_rng_mt19937; }
+static inline const gsl_rng_type *hs_rng_taus2(void) { return gsl_rng_taus2; }
+static inline const gsl_rng_type *hs_rng_ranlxd2(void) { return gsl_rng_ranlxd2; }
+
+/// GSL's run-time version string (`gsl_version`).
+static inline const char *hs_gsl_version(void) { return gsl_version; }
+
+// MARK: Errors
+
+/// The reason GSL gave for the most recent error on this thread ("" if none).
+static inline char *hs_last_error_reason(void) {
+    static _Thread_local char reason[512];
+    return reason;
+}
+
+static inline void hs_record_error(const char *reason, const char *file, int line, int gsl_errno) {
+    (void)file; (void)line; (void)gsl_errno;
+    char *buffer = hs_last_error_reason();
+    strncpy(buffer, reason ? reason : "", 511);
+    buffer[511] = '\0';
+}
+
+static inline void hs_clear_error_reason(void) { hs_last_error_reason()[0] = '\0'; }
+
+/// Make GSL report errors by status code (never abort) and remember each reason.
+static inline void hs_install_error_handler(void) { gsl_set_error_handler(&hs_record_error); }
+
+// MARK: BLAS provenance
+
+/// The address `cblas_dgemm` resolves to in the global lookup scope (RTLD_DEFAULT, the null
+/// handle): the definition GSL's own calls bind to. NULL if no library defines it.
+static inline const void *hs_cblas_dgemm_address(void) { return dlsym((void *)0, "cblas_dgemm"); }
+
+// MARK: OpenBLAS (only called when the OpenBLAS trait is on)
+
+extern void openblas_set_num_threads(int num_threads);
+extern int openblas_get_num_threads(void);
+extern char *openblas_get_config(void);
+
+#endif

@@ -1,0 +1,71 @@
+import Foundation
+import CGSL
+
+/// Level-3 BLAS through GSL's CBLAS interface (`gsl_blas_*`), served by OpenBLAS when the
+/// package's `OpenBLAS` trait is on (the default) and by GSL's reference CBLAS otherwise.
+public enum BLAS {
+    /// C ← α·op(A)·op(B) + β·C (`gsl_blas_dgemm`), op(X) = Xᵀ when the flag is set.
+    public static func gemm(
+        _ alpha: Double, _ a: Matrix, transposeA: Bool = false,
+        _ b: Matrix, transposeB: Bool = false,
+        _ beta: Double, _ c: Matrix
+    ) throws {
+        try check(
+            gsl_blas_dgemm(transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                           alpha, a.gsl, b.gsl, beta, c.gsl),
+            "gsl_blas_dgemm")
+    }
+
+    /// The lower triangle of C ← α·A·Aᵀ + β·C (`gsl_blas_dsyrk`): the rank-k update that
+    /// accumulates a block of outer products g·gᵀ at half the cost of `gemm`.
+    public static func syrk(_ alpha: Double, _ a: Matrix, _ beta: Double, _ c: Matrix) throws {
+        try check(gsl_blas_dsyrk(CblasLower, CblasNoTrans, alpha, a.gsl, beta, c.gsl), "gsl_blas_dsyrk")
+    }
+
+    /// The shared library that serves `cblas_dgemm` in this process, as the dynamic linker
+    /// resolved it (for example `/lib/x86_64-linux-gnu/libopenblas.so.0`).
+    public static var library: String {
+        guard let address = hs_cblas_dgemm_address().map({ UInt(bitPattern: $0) }) else { return "none" }
+        return mappedFile(containing: address) ?? "unknown"
+    }
+
+    /// The file mapped at `address` in this process, read from /proc/self/maps
+    /// (lines of "start-end perms offset dev inode path").
+    static func mappedFile(containing address: UInt) -> String? {
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return nil }
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6 else { continue }
+            let range = fields[0].split(separator: "-")
+            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
+                  (start..<end).contains(address) else { continue }
+            return fields[5...].joined(separator: " ")
+        }
+        return nil
+    }
+
+    /// Whether this build links OpenBLAS (the `OpenBLAS` package trait).
+    public static var isOpenBLAS: Bool {
+        #if OpenBLAS
+        true
+        #else
+        false
+        #endif
+    }
+
+    /// Limits BLAS to `count` threads. Parallel replications each run single-threaded BLAS:
+    /// two workers with two OpenBLAS threads each measured 2× slower than one thread each.
+    public static func setThreads(_ count: Int) {
+        #if OpenBLAS
+        openblas_set_num_threads(Int32(count))
+        #endif
+    }
+
+    /// A one-line description: the library serving `cblas_dgemm` and, for OpenBLAS, its build.
+    public static var description: String {
+        #if OpenBLAS
+        if let config = openblas_get_config() { return "\(library) (\(String(cString: config)))" }
+        #endif
+        return library
+    }
+}

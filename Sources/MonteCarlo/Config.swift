@@ -1,0 +1,250 @@
+import Foundation
+import GSL
+
+/// A config error: the file, the key (a path such as `fixed.beta2` or `grid.alpha[2]`) and what
+/// is wrong, printed as the one line the contract asks for:
+/// `studies/x.json: fixed.beta2: must be a number in [0, 1), got 1.5`.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var key: String?
+    public var message: String
+
+    public init(file: String, key: String?, message: String) {
+        self.file = file
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        [file, key, message].compactMap { $0 }.joined(separator: ": ")
+    }
+}
+
+/// One cell of the design grid: every parameter of the study resolved (from `grid`, `fixed` or
+/// the default), and the grid coordinates that label the cell in the result files.
+public struct Cell: Sendable {
+    /// The cell's number, 0-based, in grid order (the last grid key varies fastest).
+    public let index: Int
+    /// The grid parameters and this cell's value of each, in config order.
+    public let gridValues: [(name: String, value: JSONValue)]
+    let values: [String: ParameterValue]
+    let keyPaths: [String: String]
+
+    init(index: Int, gridValues: [(name: String, value: JSONValue)], values: [String: ParameterValue],
+         keyPaths: [String: String]) {
+        self.index = index
+        self.gridValues = gridValues
+        self.values = values
+        self.keyPaths = keyPaths
+    }
+
+    /// Where `parameter` was set: `fixed.sigma`, `grid.alpha[1]`, or `sigma` for a default.
+    public func keyPath(_ parameter: String) -> String { keyPaths[parameter] ?? parameter }
+
+    public func value(_ name: String) -> ParameterValue {
+        guard let value = values[name] else { preconditionFailure("no parameter \(name) in this study") }
+        return value
+    }
+
+    public func number(_ name: String) -> Double {
+        guard case .number(let x) = value(name) else { preconditionFailure("\(name) is not a number") }
+        return x
+    }
+
+    public func integer(_ name: String) -> Int {
+        guard case .integer(let n) = value(name) else { preconditionFailure("\(name) is not an integer") }
+        return n
+    }
+
+    public func choice(_ name: String) -> String {
+        guard case .choice(let s) = value(name) else { preconditionFailure("\(name) is not a choice") }
+        return s
+    }
+
+    public func spectrum(_ name: String) -> Spectrum {
+        guard case .spectrum(let s) = value(name) else { preconditionFailure("\(name) is not a spectrum") }
+        return s
+    }
+}
+
+/// A run's configuration, read and checked from a config file (CONTRACT.md, "Config files").
+///
+/// Everything a user can get wrong is found here, before any work starts, and reported as a
+/// ``ConfigError`` naming the file and the key.
+public struct Config: Sendable {
+    /// The file it was read from, as given.
+    public let file: String
+    /// The stem of the result files.
+    public let name: String
+    public let study: any Study.Type
+    /// The root seed (``SeedSequence``).
+    public let seed: UInt64
+    public let replications: Int
+    public let generator: Generator
+    /// The design grid, one cell per combination of grid values.
+    public let cells: [Cell]
+    /// The config as read.
+    public let source: JSONObject
+
+    /// Configs larger than this are refused unread.
+    public static let maximumFileBytes = 64 << 20
+    /// The most cells a grid may have.
+    public static let maximumCells = 1 << 20
+
+    static let topLevelKeys = ["name", "study", "seed", "replications", "generator", "fixed", "grid"]
+
+    /// Reads and checks the config at `path`; `studies` are the studies `"study"` may name.
+    public static func load(path: String, studies: [any Study.Type]) throws(ConfigError) -> Config {
+        let bytes = try read(path)
+        let json: JSONValue
+        do { json = try JSONValue.parse(bytes) } catch {
+            throw ConfigError(file: path, key: nil, message: "not valid JSON: \(error)")
+        }
+        return try Config(file: path, json: json, studies: studies)
+    }
+
+    /// Checks a parsed config; `file` names it in errors.
+    public init(file: String, json: JSONValue, studies: [any Study.Type]) throws(ConfigError) {
+        func fail(_ key: String?, _ message: String) -> ConfigError {
+            ConfigError(file: file, key: key, message: message)
+        }
+        guard case .object(let top) = json else {
+            throw fail(nil, "must be a JSON object with study, seed, replications, fixed and grid, got \(json.typeDescription)")
+        }
+        for key in top.keys where !Config.topLevelKeys.contains(key) {
+            throw fail(key, "unknown key; expected one of \(Config.topLevelKeys.joined(separator: ", "))")
+        }
+        self.file = file
+        source = top
+
+        // study
+        guard let studyValue = top["study"] else { throw fail("study", "missing; one of \(studies.map { $0.name }.joined(separator: ", "))") }
+        guard case .string(let studyName) = studyValue, let study = studies.first(where: { $0.name == studyName }) else {
+            throw fail("study", "unknown study \(studyValue.compactTextPreview); one of \(studies.map { $0.name }.joined(separator: ", "))")
+        }
+        self.study = study
+
+        // name: the stem of the result files
+        if let nameValue = top["name"] {
+            guard case .string(let name) = nameValue, Config.isSafeFileStem(name) else {
+                throw fail("name", "must be a file stem of letters, digits, '.', '_' or '-' (not starting with '.'), got \(nameValue.compactTextPreview)")
+            }
+            self.name = name
+        } else {
+            let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+            guard Config.isSafeFileStem(stem) else { throw fail("name", "missing, and the file name \"\(stem)\" is no safe file stem") }
+            self.name = stem
+        }
+
+        // seed, replications, generator
+        guard let seedValue = top["seed"] else { throw fail("seed", "missing; the root seed, an integer in [0, 2^53]") }
+        do { seed = UInt64(try Parameter.integer(seedValue, minimum: 0)) } catch { throw fail("seed", error.message) }
+        guard let replicationsValue = top["replications"] else { throw fail("replications", "missing; an integer ≥ 1") }
+        do { replications = try Parameter.integer(replicationsValue, minimum: 1) } catch { throw fail("replications", error.message) }
+        if let generatorValue = top["generator"] {
+            guard case .string(let g) = generatorValue, let generator = Generator(rawValue: g) else {
+                throw fail("generator", "must be one of \(Generator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \(generatorValue.compactTextPreview)")
+            }
+            self.generator = generator
+        } else {
+            generator = .mt19937
+        }
+
+        // fixed and grid
+        let parameters = study.parameters
+        func parameter(_ section: String, _ key: String) throws(ConfigError) -> Parameter {
+            guard let p = parameters.first(where: { $0.name == key }) else {
+                throw fail("\(section).\(key)", "unknown parameter of \(study.name); it takes \(parameters.map(\.name).joined(separator: ", "))")
+            }
+            return p
+        }
+        func section(_ name: String) throws(ConfigError) -> JSONObject {
+            guard let value = top[name] else { return JSONObject() }
+            guard case .object(let object) = value else { throw fail(name, "must be an object, got \(value.typeDescription)") }
+            return object
+        }
+        let fixed = try section("fixed"), grid = try section("grid")
+
+        var base: [String: ParameterValue] = [:]
+        var keyPaths: [String: String] = [:]
+        for p in parameters { if let d = p.defaultValue { base[p.name] = d } }
+        for (key, value) in fixed.members {
+            let p = try parameter("fixed", key)
+            if grid[key] != nil { throw fail("fixed.\(key)", "is also in grid; a parameter goes in fixed or in grid, not both") }
+            do { base[key] = try p.parse(value) } catch { throw fail("fixed.\(key)\(error.path)", error.message) }
+            keyPaths[key] = "fixed.\(key)"
+        }
+        var axes: [(name: String, json: [JSONValue], values: [ParameterValue])] = []
+        for (key, value) in grid.members {
+            let p = try parameter("grid", key)
+            guard case .array(let items) = value, !items.isEmpty else {
+                throw fail("grid.\(key)", "must be a non-empty array of values, one per cell, got \(value.typeDescription)")
+            }
+            var parsed: [ParameterValue] = []
+            for (i, item) in items.enumerated() {
+                do { parsed.append(try p.parse(item)) } catch { throw fail("grid.\(key)[\(i)]\(error.path)", error.message) }
+            }
+            axes.append((key, items, parsed))
+        }
+        for p in parameters where base[p.name] == nil && !axes.contains(where: { $0.name == p.name }) {
+            throw fail("fixed.\(p.name)", "missing; \(study.name) needs \(p.name) (\(p.summary))")
+        }
+
+        // The Cartesian product, last axis fastest.
+        let cellCount = axes.reduce(1) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue }
+        guard cellCount <= Config.maximumCells else { throw fail("grid", "has \(cellCount) cells; at most \(Config.maximumCells)") }
+        guard SeedSequence.streamCount(cells: cellCount, replications: replications) < SeedSequence.capacity else {
+            throw fail("replications", "\(cellCount) cells × (\(replications) + 1) streams exceed the 2^32 − 1 distinct 32-bit seeds")
+        }
+        var cells: [Cell] = []
+        cells.reserveCapacity(cellCount)
+        for index in 0..<cellCount {
+            var values = base, paths = keyPaths, labels: [(name: String, value: JSONValue)] = []
+            var rest = index
+            var position = Array(repeating: 0, count: axes.count)
+            for a in axes.indices.reversed() {
+                position[a] = rest % axes[a].values.count
+                rest /= axes[a].values.count
+            }
+            for (a, axis) in axes.enumerated() {
+                values[axis.name] = axis.values[position[a]]
+                paths[axis.name] = "grid.\(axis.name)[\(position[a])]"
+                labels.append((axis.name, axis.json[position[a]]))
+            }
+            let cell = Cell(index: index, gridValues: labels, values: values, keyPaths: paths)
+            do { try study.validate(cell, replications: replications) } catch {
+                throw fail(cell.keyPath(error.parameter), error.message)
+            }
+            cells.append(cell)
+        }
+        self.cells = cells
+    }
+
+    static func read(_ path: String) throws(ConfigError) -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigError(file: path, key: nil, message: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw ConfigError(file: path, key: nil, message: "is a directory, not a config file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ConfigError(file: path, key: nil, message: "cannot be read (permission denied?)")
+        }
+        defer { try? handle.close() }
+        do {
+            let data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
+            guard data.count <= maximumFileBytes else {
+                throw ConfigError(file: path, key: nil, message: "is larger than \(maximumFileBytes >> 20) MB; configs are small JSON files")
+            }
+            return [UInt8](data)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(file: path, key: nil, message: "cannot be read: \(error.localizedDescription)")
+        }
+    }
+
+    static func isSafeFileStem(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 200 && !s.hasPrefix(".")
+            && s.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._-".unicodeScalars.contains($0) }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import GSL
+
+/// What a run was: enough to reproduce it and to judge where its numbers came from.
+public struct Provenance: Sendable {
+    public var packageVersion: String
+    public var gitCommit: String?
+    public var threads: Int
+    public var started: Date
+    public var wallSeconds: Double
+    public var commandLine: [String]
+
+    public init(packageVersion: String, gitCommit: String?, threads: Int, started: Date, wallSeconds: Double,
+                commandLine: [String]) {
+        self.packageVersion = packageVersion
+        self.gitCommit = gitCommit
+        self.threads = threads
+        self.started = started
+        self.wallSeconds = wallSeconds
+        self.commandLine = commandLine
+    }
+}
+
+/// The three result files of a config (CONTRACT.md, "Result files"): `NAME.csv` for machines,
+/// `NAME.md` for people, `NAME.json` for provenance.
+public struct ResultFiles {
+    public let config: Config
+    public let results: [CellResult]
+
+    public init(config: Config, results: [CellResult]) {
+        self.config = config
+        self.results = results
+    }
+
+    /// The tidy CSV: one row per estimate. Numbers in shortest round-trip form; an empty field
+    /// means "not available". Depends only on the config: byte-identical across thread counts.
+    public var csv: String {
+        let gridNames = config.cells.first?.gridValues.map(\.name) ?? []
+        var lines = [(["cell"] + gridNames + ["quantity", "index", "estimate", "mcse", "theory"]).map(csvField).joined(separator: ",")]
+        for result in results {
+            let prefix = ([String(result.cell.index)] + result.cell.gridValues.map { csvField(label($0.value)) })
+                .joined(separator: ",")
+            for e in result.estimates {
+                let fields = [csvField(e.output.quantity), e.output.index.map(String.init) ?? "",
+                              format(e.estimate), e.mcse.map(format) ?? "", e.output.theory.map(format) ?? ""]
+                lines.append(prefix + "," + fields.joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Markdown tables, one per cell, with z = (estimate − theory)/mcse beside each row.
+    public var markdown: String {
+        var text = """
+            # \(config.name)
+
+            Study `\(config.study.name)`: \(config.study.summary)
+            Config `\(config.file)`, seed \(config.seed), \(config.replications) replications per cell, generator \(config.generator.rawValue), \(config.cells.count) cells.
+
+            Each estimate is the mean over replications and mcse its Monte Carlo standard error (sd/√R);
+            theory is the closed form of STUDIES.md; z = (estimate − theory)/mcse.
+
+            """
+        let scored = results.flatMap(\.estimates).compactMap(zScore)
+        if !scored.isEmpty {
+            let within = scored.filter { abs($0) <= 4 }.count
+            text += "Rows within 4 MCSE of theory: \(within) of \(scored.count) (\(percent(Double(within) / Double(scored.count)))).\n"
+        }
+        for result in results {
+            let labels = result.cell.gridValues.map { "\($0.name) = \(label($0.value))" }.joined(separator: ", ")
+            text += "\n## Cell \(result.cell.index)\(labels.isEmpty ? "" : ": " + labels)\n\n"
+            text += "| quantity | index | estimate | mcse | theory | z |\n|---|---:|---:|---:|---:|---:|\n"
+            for e in result.estimates {
+                let cells = [e.output.quantity, e.output.index.map(String.init) ?? "", significant(e.estimate),
+                             e.mcse.map(significant) ?? "", e.output.theory.map(significant) ?? "",
+                             zScore(e).map { String(format: "%.2f", $0) } ?? ""]
+                text += "| " + cells.joined(separator: " | ") + " |\n"
+            }
+        }
+        return text
+    }
+
+    /// The provenance manifest: the config as run, seed, generator, GSL and BLAS, package
+    /// version and commit, threads, start and wall time.
+    public func manifest(_ provenance: Provenance) -> String {
+        let iso = ISO8601DateFormatter()
+        let members: [(String, JSONValue)] = [
+            ("name", .string(config.name)),
+            ("study", .string(config.study.name)),
+            ("config_file", .string(config.file)),
+            ("config", .object(config.source)),
+            ("seed", .number(Double(config.seed))),
+            ("replications", .number(Double(config.replications))),
+            ("cells", .number(Double(config.cells.count))),
+            ("rng", .string("gsl_rng_\(config.generator.rawValue), seeds by SeedSequence (per cell and replication)")),
+            ("gaussian", .string("gsl_ran_gaussian_ziggurat")),
+            ("gsl_version", .string(GSLRuntime.version)),
+            ("blas", .string(BLAS.description)),
+            ("package_version", .string(provenance.packageVersion)),
+            ("git_commit", provenance.gitCommit.map(JSONValue.string) ?? .null),
+            ("threads", .number(Double(provenance.threads))),
+            ("command", .array(provenance.commandLine.map(JSONValue.string))),
+            ("started", .string(iso.string(from: provenance.started))),
+            ("wall_seconds", .number((provenance.wallSeconds * 1000).rounded() / 1000)),
+        ]
+        return "{\n" + members.map { "  \(JSONValue.string($0.0).compactText): \($0.1.compactText)" }
+            .joined(separator: ",\n") + "\n}\n"
+    }
+
+    /// Writes `NAME.csv`, `NAME.md` and `NAME.json` into `directory`, each first to a temporary
+    /// file beside it and then renamed, so no reader ever sees a half-written result file.
+    public func write(to directory: URL, provenance: Provenance) throws {
+        try AtomicFiles.write([
+            (directory.appendingPathComponent("\(config.name).csv"), csv),
+            (directory.appendingPathComponent("\(config.name).md"), markdown),
+            (directory.appendingPathComponent("\(config.name).json"), manifest(provenance)),
+        ])
+    }
+
+    private func zScore(_ e: Estimate) -> Double? {
+        guard let theory = e.output.theory, let mcse = e.mcse, mcse > 0 else { return nil }
+        return (e.estimate - theory) / mcse
+    }
+
+    private func label(_ value: JSONValue) -> String {
+        switch value {
+        case .number(let x): format(x)
+        case .string(let s): s
+        default: value.compactText
+        }
+    }
+
+    private func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    private func significant(_ x: Double) -> String { String(format: "%.6g", x) }
+    private func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+}
+
+/// Writing files so that each appears whole or not at all.
+public enum AtomicFiles {
+    /// Writes every (url, text) to a temporary file in the same folder, then renames each into
+    /// place. On failure the temporary files are removed and nothing is renamed.
+    public static func write(_ files: [(URL, String)]) throws {
+        var pending: [(temporary: URL, final: URL)] = []
+        do {
+            for (url, text) in files {
+                let temporary = url.deletingLastPathComponent()
+                    .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+                pending.append((temporary, url))
+                try Data(text.utf8).write(to: temporary)
+            }
+            for file in pending {
+                guard rename(file.temporary.path, file.final.path) == 0 else {
+                    throw RunError(description: "\(file.final.path): cannot write: \(String(cString: strerror(errno)))")
+                }
+            }
+        } catch {
+            for file in pending { try? FileManager.default.removeItem(at: file.temporary) }
+            if let error = error as? RunError { throw error }
+            throw RunError(description: "cannot write results: \((error as NSError).localizedDescription)")
+        }
+    }
+}

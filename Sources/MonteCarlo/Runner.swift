@@ -1,0 +1,158 @@
+import Dispatch
+import GSL
+import Synchronization
+
+/// One estimate of a result table: an ``Output`` with its Monte Carlo estimate and MCSE.
+public struct Estimate: Sendable, Equatable {
+    public var output: Output
+    public var estimate: Double
+    /// The Monte Carlo standard error; nil when it cannot be estimated (one replication).
+    public var mcse: Double?
+}
+
+/// The estimates of one cell.
+public struct CellResult: Sendable {
+    public let cell: Cell
+    public let estimates: [Estimate]
+}
+
+/// A run failure that is not the config's fault (exit 1).
+public struct RunError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// The per-replication statistics of one cell: `replications × outputs.count`, row-major.
+/// Rows are filled by whichever worker runs the replication, and read only after all are done.
+final class StatisticsTable: @unchecked Sendable {
+    let replications: Int
+    let width: Int
+    let storage: UnsafeMutableBufferPointer<Double>
+
+    init(replications: Int, width: Int) {
+        self.replications = replications
+        self.width = width
+        storage = .allocate(capacity: replications * width)
+        storage.initialize(repeating: .nan)
+    }
+
+    deinit { storage.deallocate() }
+
+    func row(_ replication: Int) -> UnsafeMutableBufferPointer<Double> {
+        UnsafeMutableBufferPointer(rebasing: storage[replication * width ..< (replication + 1) * width])
+    }
+}
+
+/// Runs a config: every (cell, replication) on its own stream, in parallel, with results that do
+/// not depend on the number of workers.
+///
+/// Determinism: replication r of cell c always draws from the stream seeded
+/// `SeedSequence(root).seed(cell: c, replication: r, …)`, writes its statistics into its own row,
+/// and the summary reads the rows in replication order after every worker is done; which worker
+/// ran which replication, and when, cannot change a bit of the output. BLAS runs on one thread
+/// per worker, so a BLAS call's own summation order is fixed too.
+public struct Runner: Sendable {
+    public let config: Config
+    /// Worker threads.
+    public let threads: Int
+
+    public init(config: Config, threads: Int) {
+        precondition(threads >= 1)
+        self.config = config
+        self.threads = threads
+    }
+
+    /// Called as replications finish: (cells prepared so far, replications done, replications in all).
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
+
+    /// Runs every cell and summarises each into estimates.
+    public func run(progress: Progress? = nil) throws -> [CellResult] {
+        try run(config.study, progress: progress)
+    }
+
+    /// The statistics of one replication alone (replication −1 is not one: it is the design).
+    public func replicate(cell: Int, replication: Int) throws -> [Estimate] {
+        try replicate(config.study, cell: cell, replication: replication)
+    }
+
+    private func stream(cell: Int, replication: Int) throws -> RandomStream {
+        let seeds = SeedSequence(root: config.seed)
+        return try RandomStream(config.generator,
+                                seed: seeds.seed(cell: cell, replication: replication, replications: config.replications))
+    }
+
+    private func prepare<S: Study>(_: S.Type, _ cell: Cell) throws -> S {
+        try S(cell: cell, design: stream(cell: cell.index, replication: -1))
+    }
+
+    private func replicate<S: Study>(_ type: S.Type, cell: Int, replication: Int) throws -> [Estimate] {
+        BLAS.setThreads(1)
+        let study = try prepare(type, config.cells[cell])
+        var workspace = try study.makeWorkspace()
+        let table = StatisticsTable(replications: 1, width: study.outputs.count)
+        try study.replicate(stream(cell: cell, replication: replication), &workspace, table.row(0))
+        return zip(study.outputs, table.row(0)).map { Estimate(output: $0, estimate: $1, mcse: nil) }
+    }
+
+    private func run<S: Study>(_ type: S.Type, progress: Progress?) throws -> [CellResult] {
+        BLAS.setThreads(1)
+        let replications = config.replications
+        let studies = try config.cells.map { try prepare(type, $0) }
+        let tables = studies.map { StatisticsTable(replications: replications, width: $0.outputs.count) }
+        let total = studies.count * replications
+        let next = Atomic<Int>(0), done = Atomic<Int>(0)
+        let failure = Mutex<(item: Int, error: any Error)?>(nil)
+
+        let work = { @Sendable (_: Int) in
+            var current: (cell: Int, workspace: S.Workspace)?
+            while true {
+                let item = next.add(1, ordering: .relaxed).oldValue
+                guard item < total, failure.withLock({ $0 == nil }) else { return }
+                let (cell, replication) = item.quotientAndRemainder(dividingBy: replications)
+                do {
+                    if current?.cell != cell { current = (cell, try studies[cell].makeWorkspace()) }
+                    try studies[cell].replicate(try stream(cell: cell, replication: replication),
+                                                &current!.workspace, tables[cell].row(replication))
+                } catch {
+                    failure.withLock { if $0 == nil || item < $0!.item { $0 = (item, error) } }
+                    return
+                }
+                let finished = done.add(1, ordering: .relaxed).newValue
+                progress?(finished, total)
+            }
+        }
+        withoutActuallyEscaping(work) { work in
+            let body = UncheckedSendable(work)
+            DispatchQueue.concurrentPerform(iterations: threads) { body.value($0) }
+        }
+        if let (item, error) = failure.withLock({ $0 }) {
+            let (cell, replication) = item.quotientAndRemainder(dividingBy: replications)
+            throw RunError(description: "cell \(cell), replication \(replication): \(error)")
+        }
+        return try zip(config.cells, zip(studies, tables)).map { cell, pair in
+            CellResult(cell: cell, estimates: try Runner.summarise(pair.0.outputs, pair.1, cell: cell.index))
+        }
+    }
+
+    /// The estimate of each output: the mean over replications, with MCSE = sd/√R
+    /// (Morris, White & Crowther 2019). A non-finite value is a failure, never a number to write.
+    static func summarise(_ outputs: [Output], _ table: StatisticsTable, cell: Int) throws -> [Estimate] {
+        let r = table.replications
+        return try outputs.enumerated().map { j, output in
+            let column = UnsafeBufferPointer(rebasing: table.storage[j...])
+            let mean = Statistics.mean(column, stride: table.width, count: r)
+            let sd = Statistics.standardDeviation(column, stride: table.width, count: r, mean: mean)
+            guard mean.isFinite, sd.isFinite else {
+                let at = output.index.map { "[\($0)]" } ?? ""
+                throw RunError(description: "cell \(cell): \(output.quantity)\(at) came out \(mean.isFinite ? "with a non-finite spread" : String(describing: mean)) (overflow or an invalid operation)")
+            }
+            return Estimate(output: output, estimate: mean, mcse: r > 1 ? sd / Double(r).squareRoot() : nil)
+        }
+    }
+}
+
+/// Lets a closure that is safe to share (it only touches atomics, a mutex, read-only studies and
+/// disjoint table rows) cross into `concurrentPerform`.
+private struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GSL
+import MonteCarlo
+
+/// H = QΛQᵀ with Q Haar-random (STUDIES.md T2), and what the sqrt-law study needs of it:
+/// the gradient factor M = σ·H^(1−α/2) (so g = H·δ = M·z with z ~ N(0, I), since
+/// δ = σ·H^(−α/2)·z), which is also the truth's square root (E[ggᵀ])^(1/2) = M.
+struct RotatedHessian: @unchecked Sendable {
+    let dimension: Int
+    /// σ·H^(1−α/2), row-major. Read-only once built; each worker copies it into its workspace.
+    let gradientFactor: [Double]
+    /// diag H.
+    let hessianDiagonal: [Double]
+    /// diag E[ggᵀ] = σ²·diag(H^(2−α)) = σ²·Σⱼ Qᵢⱼ²λⱼ^(2−α).
+    let secondMomentDiagonal: [Double]
+
+    init(eigenvalues λ: [Double], sigma: Double, alpha: Double, design: RandomStream) throws {
+        let d = λ.count
+        dimension = d
+        let q = try Matrix.haarOrthogonal(dimension: d, stream: design)
+        let factor = try Matrix(rows: d, columns: d), scratch = try Matrix(rows: d, columns: d)
+        try SymmetricEigen.compose(vectors: q, values: λ.map { sigma * pow($0, 1 - alpha / 2) },
+                                   into: factor, scratch: scratch)
+        gradientFactor = factor.elements
+        hessianDiagonal = (0..<d).map { i in (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * λ[$1] } }
+        secondMomentDiagonal = (0..<d).map { i in
+            (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * sigma * sigma * pow(λ[$1], 2 - alpha) }
+        }
+    }
+}
+
+/// The full-matrix estimate Ê = (1/n)·Σ g·gᵀ of E[ggᵀ] for g = M·z, by BLAS-3 blocks: draw a
+/// block Z (d×b) of standard normals, G = M·Z (`gemm`), Ê += G·Gᵀ (`syrk`). One per worker.
+final class FullSecondMoment {
+    /// Gradients per BLAS block: large enough for `gemm` to run near peak.
+    static let blockSize = 256
+
+    let samples: Int
+    let factor: Matrix
+    let z: Matrix, g: Matrix
+    /// The last partial block, when `blockSize` does not divide `samples`.
+    let zTail: Matrix?, gTail: Matrix?
+    let secondMoment: Matrix
+    let root: Matrix
+    let eigen: SymmetricEigen
+    private let factorNorm: Double
+    private let factorDiagonal: [Double]
+
+    init(_ model: RotatedHessian, samples: Int) throws {
+        let d = model.dimension
+        self.samples = samples
+        factor = try Matrix(rows: d, columns: d, elements: model.gradientFactor)
+        let b = min(samples, Self.blockSize), tail = samples % b
+        z = try Matrix(rows: d, columns: b)
+        g = try Matrix(rows: d, columns: b)
+        zTail = tail > 0 ? try Matrix(rows: d, columns: tail) : nil
+        gTail = tail > 0 ? try Matrix(rows: d, columns: tail) : nil
+        secondMoment = try Matrix(rows: d, columns: d)
+        root = try Matrix(rows: d, columns: d)
+        eigen = try SymmetricEigen(dimension: d)
+        factorNorm = factor.frobeniusNorm
+        factorDiagonal = factor.diagonal
+    }
+
+    /// Ê from `samples` fresh gradients; the returned matrix is reused by the next call.
+    func estimate(_ stream: RandomStream) throws -> Matrix {
+        secondMoment.setZero()
+        for _ in 0..<(samples / z.columns) { try accumulate(z, g, stream) }
+        if let zTail, let gTail { try accumulate(zTail, gTail, stream) }
+        try secondMoment.scale(by: 1 / Double(samples))
+        try secondMoment.symmetrizeFromLower()
+        return secondMoment
+    }
+
+    private func accumulate(_ z: Matrix, _ g: Matrix, _ stream: RandomStream) throws {
+        stream.fillGaussian(z)
+        try BLAS.gemm(1, factor, z, 0, g)
+        try BLAS.syrk(1, g, 1, secondMoment)
+    }
+
+    /// ‖Ê^(1/2) − σH^(1−α/2)‖_F / ‖σH^(1−α/2)‖_F: how well the full matrix recovers H (T2).
+    func recoveryErrorFull(_ estimate: Matrix) throws -> Double {
+        try eigen.squareRoot(of: estimate, into: root)
+        var sum = 0.0
+        root.withElements { r in factor.withElements { m in for k in r.indices { sum += (r[k] - m[k]) * (r[k] - m[k]) } } }
+        return sum.squareRoot() / factorNorm
+    }
+
+    /// ‖√v̂ − σ·diag(H^(1−α/2))‖₂ / ‖σ·diag(H^(1−α/2))‖₂: how well Adam's diagonal √v̂ recovers
+    /// the diagonal of H (C2's diagonal form), which T2 says it cannot under rotation.
+    func recoveryErrorDiagonal(_ v: [Double]) -> Double {
+        var error = 0.0, norm = 0.0
+        for i in v.indices {
+            error += (v[i].squareRoot() - factorDiagonal[i]) * (v[i].squareRoot() - factorDiagonal[i])
+            norm += factorDiagonal[i] * factorDiagonal[i]
+        }
+        return (error / norm).squareRoot()
+    }
+}

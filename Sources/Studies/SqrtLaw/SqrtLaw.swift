@@ -1,0 +1,139 @@
+import Foundation
+import GSL
+import MonteCarlo
+
+/// The square-root law (STUDIES.md C2), generalised as T1 and rotated as T2.
+///
+/// Around the optimum θ*, δ = θ − θ* ~ N(0, σ²H^(−α)) and the gradient is g = Hδ, so
+///
+///     E[ggᵀ] = σ²·H^(2−α)                                      (T1, exact)
+///
+/// α = 0 is the source's assumption (√E[gᵢ²] = σ·hᵢ: slope 2 of log v on log h); α = 1 the
+/// Gibbs distribution exp(−L/σ²), slope 1. With H = QΛQᵀ rotated by a Haar-random Q (T2),
+/// diag E[ggᵀ] = σ²·diag(H²) = σ²·Σⱼ Hᵢⱼ² (row norms, not Hᵢᵢ²), while the full matrix still
+/// gives (E[ggᵀ])^(1/2) = σ·H.
+///
+/// Each replication draws `samples` gradients and estimates vᵢ = E[gᵢ²] by their mean square.
+/// With `rotation: "none"` H is diagonal and the diagonal path never forms a d×d matrix; with
+/// `"haar"` the full path estimates E[ggᵀ] with BLAS-3 (``FullSecondMoment``).
+public struct SqrtLaw: Study {
+    public static let name = "sqrt-law"
+    public static let summary = "E[ggᵀ] for g = Hδ, δ ~ N(0, σ²H^(−α)): the square-root law (T1) and rotated H (T2)"
+    public static let parameters: [Parameter] = [
+        Parameter("spectrum", .spectrum, "eigenvalues of H"),
+        Parameter("sigma", .number(.positive), "σ, the scale of δ ~ N(0, σ²H^(−α))"),
+        Parameter("alpha", .number(.finite), default: .number(0), "α: 0 is the source's isotropic δ, 1 the Gibbs distribution"),
+        Parameter("rotation", .choice(["none", "haar"]), default: .choice("none"),
+                  "H = diag(spectrum), or QΛQᵀ with Q Haar-random from the seed"),
+        Parameter("samples", .integer(minimum: 1), "gradients drawn per replication"),
+    ]
+
+    /// σ: δ ~ N(0, σ²H^(−α)).
+    let sigma: Double
+    let alpha: Double
+    let samples: Int
+    /// The eigenvalues λ of H.
+    let eigenvalues: [Double]
+    /// The rotated model, nil when H is diagonal.
+    let rotated: RotatedHessian?
+    public let outputs: [Output]
+
+    public static func validate(_ cell: Cell, replications: Int) throws(CellError) {
+        let d = Double(cell.spectrum("spectrum").count)
+        let statistics = Double(replications) * (2 * d + 3) * 8
+        if cell.choice("rotation") == "haar" {
+            let workers = Double(ProcessInfo.processInfo.activeProcessorCount)
+            let matrices = 3 + workers * (6 + 4 * Double(FullSecondMoment.blockSize) / d)
+            try MemoryBudget.require(bytes: statistics + matrices * d * d * 8, for: "spectrum",
+                                     "dimension \(Int(d)) with rotation \"haar\" needs \(Int(matrices.rounded(.up))) matrices of \(Int(d))×\(Int(d))")
+        } else {
+            try MemoryBudget.require(bytes: statistics, for: "spectrum",
+                                     "dimension \(Int(d)) needs \(replications) × \(Int(d)) statistics")
+        }
+    }
+
+    public init(cell: Cell, design: RandomStream) throws {
+        let sigma = cell.number("sigma"), alpha = cell.number("alpha"), eigenvalues = cell.spectrum("spectrum").values
+        self.sigma = sigma
+        self.alpha = alpha
+        self.eigenvalues = eigenvalues
+        samples = cell.integer("samples")
+        let exponent = 2 - alpha
+        if cell.choice("rotation") == "haar" {
+            let rotated = try RotatedHessian(eigenvalues: eigenvalues, sigma: sigma, alpha: alpha, design: design)
+            self.rotated = rotated
+            let theoryV = rotated.secondMomentDiagonal
+            let h = rotated.hessianDiagonal
+            var outputs = theoryV.enumerated().map { Output("v", index: $0, theory: $1) }
+            if let slope = try Self.logLogSlope(h: h, v: theoryV) { outputs.append(Output("slope", theory: slope)) }
+            outputs += theoryV.indices.map { i in
+                Output("v_over_diag_law", index: i, theory: theoryV[i] / (sigma * sigma * Foundation.pow(h[i], exponent)))
+            }
+            outputs.append(Output("recovery_error_full", theory: nil))
+            outputs.append(Output("recovery_error_diag", theory: nil))
+            self.outputs = outputs
+        } else {
+            rotated = nil
+            var outputs = eigenvalues.enumerated().map { i, h in
+                Output("v", index: i, theory: sigma * sigma * Foundation.pow(h, exponent))
+            }
+            if Set(eigenvalues).count > 1 { outputs.append(Output("slope", theory: exponent)) }
+            self.outputs = outputs
+        }
+    }
+
+    /// The OLS slope of log vᵢ on log hᵢ, nil when every hᵢ is the same.
+    static func logLogSlope(h: [Double], v: [Double]) throws -> Double? {
+        guard Set(h).count > 1 else { return nil }
+        return try LinearFit(x: h.map { Foundation.log($0) }, y: v.map { Foundation.log($0) }).slope
+    }
+
+    public final class Workspace {
+        /// Σ gᵢ² over the samples (diagonal path).
+        var sumOfSquares: [Double]
+        /// Per-coordinate scale σ·hᵢ^(1−α/2) of g = Hδ (diagonal path).
+        let gradientScale: [Double]
+        let full: FullSecondMoment?
+
+        init(_ study: SqrtLaw) throws {
+            sumOfSquares = Array(repeating: 0, count: study.eigenvalues.count)
+            gradientScale = study.eigenvalues.map { study.sigma * Foundation.pow($0, 1 - study.alpha / 2) }
+            full = try study.rotated.map { try FullSecondMoment($0, samples: study.samples) }
+        }
+    }
+
+    public func makeWorkspace() throws -> Workspace { try Workspace(self) }
+
+    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
+                          _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+        let d = eigenvalues.count
+        if let full = workspace.full, let rotated {
+            let secondMoment = try full.estimate(stream)
+            let v = secondMoment.diagonal
+            let h = rotated.hessianDiagonal
+            var k = 0
+            for i in 0..<d { statistics[k] = v[i]; k += 1 }
+            if let slope = try Self.logLogSlope(h: h, v: v) { statistics[k] = slope; k += 1 }
+            for i in 0..<d { statistics[k] = v[i] / (sigma * sigma * Foundation.pow(h[i], 2 - alpha)); k += 1 }
+            statistics[k] = try full.recoveryErrorFull(secondMoment); k += 1
+            statistics[k] = full.recoveryErrorDiagonal(v)
+            return
+        }
+        // Diagonal path: gᵢ = hᵢδᵢ = σ·hᵢ^(1−α/2)·zᵢ, z ~ N(0, I); only d sums, no d×d matrix.
+        workspace.sumOfSquares.withUnsafeMutableBufferPointer { sums in
+            workspace.gradientScale.withUnsafeBufferPointer { scale in
+                for i in 0..<d { sums[i] = 0 }
+                for _ in 0..<samples {
+                    for i in 0..<d {
+                        let g = scale[i] * stream.gaussian()
+                        sums[i] += g * g
+                    }
+                }
+                for i in 0..<d { statistics[i] = sums[i] / Double(samples) }
+            }
+        }
+        if d < outputs.count {
+            statistics[d] = try Self.logLogSlope(h: eigenvalues, v: Array(statistics[0..<d]))!
+        }
+    }
+}

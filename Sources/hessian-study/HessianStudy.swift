@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import MonteCarlo
+import Studies
+
+/// `hessian-study`: runs the studies of STUDIES.md from config files (CONTRACT.md).
+///
+/// Exit status: 0 success; 2 a usage or config error (one line on stderr naming the file and
+/// the key); 1 any other failure.
+@main
+struct HessianStudy: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "hessian-study",
+        abstract: "Monte Carlo evidence on whether Adam's second moment measures the Hessian.",
+        version: version,
+        subcommands: [Run.self, List.self, Replicate.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ConfigError {
+            fail(error.description, status: 2)
+        } catch let error as UsageError {
+            fail(error.description, status: 2)
+        } catch let error as RunError {
+            fail("error: \(error)", status: 1)
+        } catch let error as CleanExit {
+            exit(withError: error)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message = HessianStudy.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            // Argument parsing errors are usage errors: status 2, as the contract says.
+            fail(message, status: code == .validationFailure ? 2 : 1)
+        }
+    }
+
+    static func fail(_ line: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        Foundation.exit(status)
+    }
+}
+
+/// A usage error the parser cannot see (a bad `--out`, say): exit status 2.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+}
