@@ -50,6 +50,6 @@ let package = Package(
         ),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "hessian-study"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "hessian-study"]),
     ]
 )

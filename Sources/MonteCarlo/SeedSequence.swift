@@ -63,7 +63,7 @@ public struct SeedSequence: Sendable, Hashable {
     }
 
     /// MurmurHash3's finaliser: a bijection of the 32-bit words (each step is invertible).
-    static func fmix32(_ value: UInt32) -> UInt32 {
+    public static func fmix32(_ value: UInt32) -> UInt32 {
         var h = value
         h ^= h >> 16
         h &*= 0x85eb_ca6b
