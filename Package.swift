@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "hessian-study",
             dependencies: [
-                "Studies", "MonteCarlo",
+                "Studies", "MonteCarlo", "GSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -27,7 +27,7 @@ struct HessianStudy: ParsableCommand {
         } catch let error as UsageError {
             fail(error.description, status: 2)
         } catch let error as RunError {
-            fail("error: \(error)", status: 1)
+            fail("hessian-study: error: \(error)", status: 1)
         } catch let error as CleanExit {
             exit(withError: error)
         } catch {
@@ -35,7 +35,7 @@ struct HessianStudy: ParsableCommand {
             if code == .success { exit(withError: error) }
             let message = HessianStudy.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             // Argument parsing errors are usage errors: status 2, as the contract says.
-            fail(message, status: code == .validationFailure ? 2 : 1)
+            fail("hessian-study: \(message)", status: code == .validationFailure ? 2 : 1)
         }
     }
 
