@@ -65,7 +65,7 @@ public struct SqrtLaw: Study {
             let theoryV = rotated.secondMomentDiagonal
             let h = rotated.hessianDiagonal
             var outputs = theoryV.enumerated().map { Output("v", index: $0, theory: $1) }
-            if let slope = try Self.logLogSlope(h: h, v: theoryV) { outputs.append(Output("slope", theory: slope)) }
+            if let slope = try LogLogFit.slope(h: h, v: theoryV) { outputs.append(Output("slope", theory: slope)) }
             outputs += theoryV.indices.map { i in
                 Output("v_over_diag_law", index: i, theory: theoryV[i] / (sigma * sigma * Foundation.pow(h[i], exponent)))
             }
@@ -80,12 +80,6 @@ public struct SqrtLaw: Study {
             if Set(eigenvalues).count > 1 { outputs.append(Output("slope", theory: exponent)) }
             self.outputs = outputs
         }
-    }
-
-    /// The OLS slope of log vᵢ on log hᵢ, nil when every hᵢ is the same.
-    static func logLogSlope(h: [Double], v: [Double]) throws -> Double? {
-        guard Set(h).count > 1 else { return nil }
-        return try LinearFit(x: h.map { Foundation.log($0) }, y: v.map { Foundation.log($0) }).slope
     }
 
     public final class Workspace {
@@ -113,7 +107,7 @@ public struct SqrtLaw: Study {
             let h = rotated.hessianDiagonal
             var k = 0
             for i in 0..<d { statistics[k] = v[i]; k += 1 }
-            if let slope = try Self.logLogSlope(h: h, v: v) { statistics[k] = slope; k += 1 }
+            if let slope = try LogLogFit.slope(h: h, v: v) { statistics[k] = slope; k += 1 }
             for i in 0..<d { statistics[k] = v[i] / (sigma * sigma * Foundation.pow(h[i], 2 - alpha)); k += 1 }
             statistics[k] = try full.recoveryErrorFull(secondMoment); k += 1
             statistics[k] = full.recoveryErrorDiagonal(v)
@@ -133,7 +127,7 @@ public struct SqrtLaw: Study {
             }
         }
         if d < outputs.count {
-            statistics[d] = try Self.logLogSlope(h: eigenvalues, v: Array(statistics[0..<d]))!
+            statistics[d] = try LogLogFit.slope(h: eigenvalues, v: statistics[0..<d])!
         }
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import GSL
+import MonteCarlo
+
+/// Raw against centred second moments away from the optimum (STUDIES.md C5, T6).
+///
+/// Each step draws δ ~ N(c·1, σ²I) afresh and g = h⊙δ (diagonal H), so gᵢ is i.i.d. with mean
+/// μᵢ = hᵢc (the gradient g* ≠ 0 at the point δ is centred on) and variance Vᵢ = σ²hᵢ². Adam's
+/// bias-corrected EMA of g² tends to E[g²] = (hᵢc)² + σ²hᵢ², carrying the bias g*⊙g*;
+/// AdaBelief's EMA of (g − m)², with m updated first, tends to 2β₁²/(1+β₁)·σ²hᵢ²: the curvature up to
+/// a known factor, whatever c is.
+///
+/// Both are time-averaged over steps burn_in+1…steps of each chain; chains are independent
+/// replications, so the MCSE (spread across chains) accounts for the autocorrelation in time.
+/// The theory of the centred average is its exact expectation at finite time (``centredExpectation``),
+/// which tends to 2β₁²/(1+β₁)·σ²hᵢ² once the burn-in outlasts the EMAs' memory of m₀ = 0.
+public struct AdaBeliefCurvature: Study {
+    public static let name = "adabelief"
+    public static let summary = "raw EMA of g² against AdaBelief's EMA of (g − m)² around a point with g* ≠ 0 (T6)"
+    public static let parameters: [Parameter] = [
+        Parameter("spectrum", .spectrum, "h, the diagonal of H"),
+        Parameter("sigma", .number(.positive), "σ: δ ~ N(c·1, σ²I)"),
+        Parameter("offset", .number(.finite), "c, the mean of δ (g* = H·c·1)"),
+        Parameter("beta1", .number(.unitHalfOpen), default: .number(0.9), "β₁ of m"),
+        Parameter("beta2", .number(.unitHalfOpen), default: .number(0.999), "β₂ of both second-moment EMAs"),
+        Parameter("steps", .integer(minimum: 1), "steps per chain"),
+        Parameter("burn_in", .integer(minimum: 0), default: .integer(0), "steps left out of the time averages"),
+    ]
+
+    let h: [Double]
+    let sigma: Double, offset: Double, beta1: Double, beta2: Double
+    let steps: Int, burnIn: Int
+    /// 2β₁²/(1+β₁): AdaBelief's EMA of (g − m)² over the variance of g, at stationarity.
+    let centredFactor: Double
+    public let outputs: [Output]
+
+    public static func validate(_ cell: Cell, replications: Int) throws(CellError) {
+        let steps = cell.integer("steps"), burnIn = cell.integer("burn_in")
+        guard burnIn < steps else {
+            throw CellError(parameter: "burn_in", message: "must be < steps (\(steps)), got \(burnIn)")
+        }
+        let d = Double(cell.spectrum("spectrum").count)
+        try MemoryBudget.require(bytes: Double(replications) * (2 * d + 2) * 8 + 64 * d, for: "spectrum",
+                                 "dimension \(Int(d)) needs \(replications) × \(2 * Int(d)) statistics")
+    }
+
+    public init(cell: Cell, design: RandomStream) throws {
+        let h = cell.spectrum("spectrum").values
+        let sigma = cell.number("sigma"), c = cell.number("offset")
+        let beta1 = cell.number("beta1"), beta2 = cell.number("beta2")
+        let steps = cell.integer("steps"), burnIn = cell.integer("burn_in")
+        (self.h, self.sigma, offset, self.beta1, self.beta2, self.steps, self.burnIn) = (h, sigma, c, beta1, beta2, steps, burnIn)
+        centredFactor = 2 * beta1 * beta1 / (1 + beta1)
+        let (variancePart, meanPart) = Self.centredExpectation(beta1: beta1, beta2: beta2, steps: steps, burnIn: burnIn)
+        outputs = h.enumerated().map { i, h in Output("v_second_moment", index: i, theory: h * h * (c * c + sigma * sigma)) }
+            + h.enumerated().map { i, h in
+                Output("v_centered", index: i, theory: h * h * (sigma * sigma * variancePart + c * c * meanPart))
+            }
+            + [Output("curvature_error_second_moment", theory: nil), Output("curvature_error_centered", theory: nil)]
+    }
+
+    /// The expected time average of AdaBelief's bias-corrected ŝₜ, for V = μ² = 1, split as
+    /// (variance part, mean part): E[avg ŝ] = V·(variance part) + μ²·(mean part).
+    ///
+    /// With m₀ = 0, gᵤ − mᵤ = β₁(gᵤ − mᵤ₋₁), E[mᵤ₋₁] = (1−β₁^(u−1))μ and
+    /// Var(mᵤ₋₁) = (1−β₁)(1−β₁^(2(u−1)))/(1+β₁)·V, so
+    /// eᵤ = E[(gᵤ − mᵤ)²] = β₁²·[V·(1 + (1−β₁)(1−β₁^(2(u−1)))/(1+β₁)) + μ²β₁^(2(u−1))],
+    /// and E[ŝₜ] = Σᵤ (1−β₂)β₂^(t−u)eᵤ/(1−β₂ᵗ), averaged over t = burn_in+1…steps. As the burn-in
+    /// grows the variance part tends to 2β₁²/(1+β₁) and the mean part to 0.
+    static func centredExpectation(beta1: Double, beta2: Double, steps: Int, burnIn: Int) -> (Double, Double) {
+        var sVariance = 0.0, sMean = 0.0, sumVariance = 0.0, sumMean = 0.0
+        var beta1Power2 = 1.0  // β₁^(2(u−1))
+        for t in 1...steps {
+            let eVariance = beta1 * beta1 * (1 + (1 - beta1) * (1 - beta1Power2) / (1 + beta1))
+            let eMean = beta1 * beta1 * beta1Power2
+            beta1Power2 *= beta1 * beta1
+            sVariance = beta2 * sVariance + (1 - beta2) * eVariance
+            sMean = beta2 * sMean + (1 - beta2) * eMean
+            if t > burnIn {
+                let correction = biasCorrection(beta2, t)
+                sumVariance += sVariance * correction
+                sumMean += sMean * correction
+            }
+        }
+        let n = Double(steps - burnIn)
+        return (sumVariance / n, sumMean / n)
+    }
+
+    /// One chain's state: m, v, s and the running time averages of v̂ and ŝ, per coordinate.
+    public final class Workspace {
+        var m: [Double], v: [Double], s: [Double], sumV: [Double], sumS: [Double]
+        init(dimension d: Int) {
+            (m, v, s, sumV, sumS) = ([Double](repeating: 0, count: d), [Double](repeating: 0, count: d),
+                                     [Double](repeating: 0, count: d), [Double](repeating: 0, count: d),
+                                     [Double](repeating: 0, count: d))
+        }
+    }
+
+    public func makeWorkspace() throws -> Workspace { Workspace(dimension: h.count) }
+
+    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
+                          _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+        let d = h.count
+        let (beta1, beta2, sigma, c) = (beta1, beta2, sigma, offset)
+        h.withUnsafeBufferPointer { h in
+            workspace.m.withUnsafeMutableBufferPointer { m in
+            workspace.v.withUnsafeMutableBufferPointer { v in
+            workspace.s.withUnsafeMutableBufferPointer { s in
+            workspace.sumV.withUnsafeMutableBufferPointer { sumV in
+            workspace.sumS.withUnsafeMutableBufferPointer { sumS in
+                for i in 0..<d { (m[i], v[i], s[i], sumV[i], sumS[i]) = (0, 0, 0, 0, 0) }
+                for t in 1...steps {
+                    let averaging = t > burnIn, correction = biasCorrection(beta2, t)
+                    for i in 0..<d {
+                        let g = h[i] * (c + sigma * stream.gaussian())
+                        m[i] = beta1 * m[i] + (1 - beta1) * g
+                        v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                        s[i] = beta2 * s[i] + (1 - beta2) * (g - m[i]) * (g - m[i])
+                        if averaging {
+                            sumV[i] += v[i] * correction
+                            sumS[i] += s[i] * correction
+                        }
+                    }
+                }
+                let n = Double(steps - burnIn)
+                var errorRaw = 0.0, errorCentred = 0.0, norm = 0.0
+                for i in 0..<d {
+                    let vBar = sumV[i] / n, sBar = sumS[i] / n
+                    statistics[i] = vBar
+                    statistics[d + i] = sBar
+                    // Each as an estimate of hᵢ: √v̄/σ, and √(s̄/factor)/σ with AdaBelief's known factor.
+                    errorRaw += pow(vBar.squareRoot() / sigma - h[i], 2)
+                    errorCentred += pow((sBar / centredFactor).squareRoot() / sigma - h[i], 2)
+                    norm += h[i] * h[i]
+                }
+                statistics[2 * d] = (errorRaw / norm).squareRoot()
+                statistics[2 * d + 1] = (errorCentred / norm).squareRoot()
+            }}}}}
+        }
+    }
+}
