@@ -18,6 +18,18 @@ public enum Statistics {
     }
 }
 
+extension Statistics {
+    /// The sample covariance (divisor n − 1) of two strided series with known means; 0 when
+    /// count is 1.
+    public static func covariance(
+        _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>, stride: Int = 1, count: Int,
+        means: (Double, Double)
+    ) -> Double {
+        precondition(count > 0 && (count - 1) * stride < min(x.count, y.count))
+        return count > 1 ? gsl_stats_covariance_m(x.baseAddress, stride, y.baseAddress, stride, count, means.0, means.1) : 0
+    }
+}
+
 /// The ordinary least-squares line y = intercept + slope·x (`gsl_fit_linear`).
 public struct LinearFit: Sendable, Equatable {
     public var intercept: Double

@@ -134,18 +134,34 @@ public struct Runner: Sendable {
     }
 
     /// The estimate of each output: the mean over replications, with MCSE = sd/√R
-    /// (Morris, White & Crowther 2019). A non-finite value is a failure, never a number to write.
+    /// (Morris, White & Crowther 2019), or a ratio of two means with its delta-method MCSE.
+    /// A non-finite value is a failure, never a number to write.
     static func summarise(_ outputs: [Output], _ table: StatisticsTable, cell: Int) throws -> [Estimate] {
         let r = table.replications
+        func column(_ j: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(rebasing: table.storage[j...]) }
+        func moments(_ j: Int) -> (mean: Double, sd: Double) {
+            let mean = Statistics.mean(column(j), stride: table.width, count: r)
+            return (mean, Statistics.standardDeviation(column(j), stride: table.width, count: r, mean: mean))
+        }
         return try outputs.enumerated().map { j, output in
-            let column = UnsafeBufferPointer(rebasing: table.storage[j...])
-            let mean = Statistics.mean(column, stride: table.width, count: r)
-            let sd = Statistics.standardDeviation(column, stride: table.width, count: r, mean: mean)
-            guard mean.isFinite, sd.isFinite else {
-                let at = output.index.map { "[\($0)]" } ?? ""
-                throw RunError(description: "cell \(cell): \(output.quantity)\(at) came out \(mean.isFinite ? "with a non-finite spread" : String(describing: mean)) (overflow or an invalid operation)")
+            let estimate: Double, mcse: Double?
+            switch output.summary {
+            case .mean:
+                let (mean, sd) = moments(j)
+                (estimate, mcse) = (mean, r > 1 ? sd / Double(r).squareRoot() : nil)
+            case .ratio(let numerator, let denominator):
+                let x = moments(numerator), y = moments(denominator)
+                let ratio = x.mean / y.mean
+                let covariance = Statistics.covariance(column(numerator), column(denominator), stride: table.width,
+                                                       count: r, means: (x.mean, y.mean))
+                let variance = (x.sd * x.sd - 2 * ratio * covariance + ratio * ratio * y.sd * y.sd) / Double(r)
+                (estimate, mcse) = (ratio, r > 1 ? max(variance, 0).squareRoot() / abs(y.mean) : nil)
             }
-            return Estimate(output: output, estimate: mean, mcse: r > 1 ? sd / Double(r).squareRoot() : nil)
+            guard estimate.isFinite, mcse?.isFinite ?? true else {
+                let at = output.index.map { "[\($0)]" } ?? ""
+                throw RunError(description: "cell \(cell): \(output.quantity)\(at) came out \(estimate.isFinite ? "with a non-finite spread" : String(describing: estimate)) (overflow or an invalid operation)")
+            }
+            return Estimate(output: output, estimate: estimate, mcse: mcse)
         }
     }
 }

@@ -1,17 +1,32 @@
 import GSL
 
 /// One estimand of a study: what it is (`quantity`), the coordinate it belongs to (`index`, nil
-/// for a scalar), and its closed form from STUDIES.md (`theory`, nil where none exists).
+/// for a scalar), its closed form from STUDIES.md (`theory`, nil where none exists), and how
+/// replications are summarised into it.
 public struct Output: Sendable, Equatable {
     public var quantity: String
     public var index: Int?
     public var theory: Double?
+    public var summary: Summary
 
-    public init(_ quantity: String, index: Int? = nil, theory: Double?) {
+    public init(_ quantity: String, index: Int? = nil, theory: Double?, summary: Summary = .mean) {
         self.quantity = quantity
         self.index = index
         self.theory = theory
+        self.summary = summary
     }
+}
+
+/// How an output's estimate is formed from the replications' statistics.
+public enum Summary: Sendable, Equatable {
+    /// The mean over replications of the statistic the replication writes in this output's
+    /// slot; MCSE sd/√R.
+    case mean
+    /// The ratio of the means of two other outputs' statistics (given by their positions in
+    /// `outputs`), x̄/ȳ: a ratio estimator, stable where a mean of per-replication ratios is not.
+    /// MCSE by the delta method: √((s²ₓ − 2r·sₓᵧ + r²s²ᵧ)/R)/|ȳ|. Replications leave this
+    /// output's own slot unwritten.
+    case ratio(numerator: Int, denominator: Int)
 }
 
 /// An error in a cell's parameters that only the study can see (a dimension too large for
@@ -57,7 +72,8 @@ public protocol Study: Sendable {
     /// A worker's scratch memory for this cell.
     func makeWorkspace() throws -> Workspace
 
-    /// Runs one replication on `stream`, writing one value per output into `statistics`.
+    /// Runs one replication on `stream`, writing one value per `.mean` output into its slot of
+    /// `statistics` (slot k for outputs[k]).
     func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
                    _ statistics: UnsafeMutableBufferPointer<Double>) throws
 }

@@ -12,8 +12,9 @@ import MonteCarlo
 ///
 ///     E[g_B,ᵢ²] = s²(1 + 1/B)·hᵢ² + (σₙ² + s²·Σⱼhⱼ)·hᵢ/B,
 ///
-/// slope 1 at θ* (C4: σₙ²h/B) and slope 2 far from it (C2: s²h²), crossing where the two terms
-/// are equal, at h_c = (σₙ² + s²Σh)/(s²(B + 1)) (≈ (σₙ² + s²Σh)/(Bs²) of STUDIES.md for large B).
+/// slope 1 at θ* (C4: σₙ²h/B) and slope 2 far from it (C2: s²h²). Written v = a·h² + c·h, the
+/// two terms are equal at h_c = c/a = (σₙ² + s²Σh)/(s²(B + 1)) (≈ (σₙ² + s²Σh)/(Bs²) of STUDIES.md
+/// for large B); each replication fits v/h = a·h + c across coordinates.
 ///
 /// Two models where C4's "≈" steps fail, and by how much (`gn_ratio`, v over C4's prediction
 /// σₙ²·E[JᵢJᵢ]/B, with E[JJᵀ] estimated from the same draws):
@@ -84,7 +85,14 @@ public struct GaussNewton: Study {
         }
         outputs += (0..<d).map { Output("gn_law", index: $0, theory: isTanh ? nil : gnLaw[$0]) }
         outputs += (0..<d).map { Output("gn_ratio", index: $0, theory: gnRatio[$0]) }
-        if hasCrossover { outputs.append(Output("h_c", theory: isTanh ? nil : c / a)) }
+        if hasCrossover {
+            let first = outputs.count
+            outputs += [
+                Output("sqrt_coefficient", theory: isTanh ? nil : a),
+                Output("gn_coefficient", theory: isTanh ? nil : c),
+                Output("h_c", theory: isTanh ? nil : c / a, summary: .ratio(numerator: first + 1, denominator: first)),
+            ]
+        }
         self.outputs = outputs
     }
 
@@ -170,9 +178,11 @@ public struct GaussNewton: Study {
         }
         k += 2 * d
         if hasCrossover {
-            // v/h = a·h + c: OLS on h gives (c, a), and h_c = c/a.
+            // v/h = a·h + c: OLS on h gives the square-root coefficient a and the Gauss–Newton
+            // coefficient c; h_c = c̄/ā is formed from their means by the engine.
             let fit = try LinearFit(x: h, y: zip(v, h).map { $0 / $1 })
-            statistics[k] = fit.intercept / fit.slope
+            statistics[k] = fit.slope
+            statistics[k + 1] = fit.intercept
         }
     }
 }
