@@ -454,9 +454,8 @@ private struct JSONParser {
         let keyStart = pos
         let key = try parseString()
         let isDuplicate: Bool
-        if var set = frame.keySet {
-            isDuplicate = !set.insert(key).inserted
-            frame.keySet = set
+        if frame.keySet != nil {
+            isDuplicate = !frame.keySet!.insert(key).inserted
         } else if frame.members.count >= 16 {
             var set = Set(frame.members.map(\.key))
             isDuplicate = !set.insert(key).inserted
