@@ -58,7 +58,7 @@ public struct ResultFiles {
             Config `\(config.file)`, seed \(config.seed), \(config.replications) replications per cell, generator \(config.generator.rawValue), \(config.cells.count) cells.
 
             Each estimate is the mean over replications and mcse its Monte Carlo standard error (sd/√R);
-            theory is the closed form of STUDIES.md; z = (estimate − theory)/mcse.
+            theory is the closed form of STUDIES.md; z = (estimate − theory)/mcse; 95% CI = estimate ± 1.96·mcse.
 
             """
         let scored = results.flatMap(\.estimates).compactMap(zScore)
@@ -66,14 +66,16 @@ public struct ResultFiles {
             let within = scored.filter { abs($0) <= 4 }.count
             text += "Rows within 4 MCSE of theory: \(within) of \(scored.count) (\(percent(Double(within) / Double(scored.count)))).\n"
         }
+        if let headline = config.study.headline(results) { text += "\n" + headline }
         for result in results {
             let labels = result.cell.gridValues.map { "\($0.name) = \(label($0.value))" }.joined(separator: ", ")
             text += "\n## Cell \(result.cell.index)\(labels.isEmpty ? "" : ": " + labels)\n\n"
-            text += "| quantity | index | estimate | mcse | theory | z |\n|---|---:|---:|---:|---:|---:|\n"
+            text += "| quantity | index | estimate | mcse | 95% CI | theory | z |\n|---|---:|---:|---:|---:|---:|---:|\n"
             for e in result.estimates {
-                let cells = [e.output.quantity, e.output.index.map(String.init) ?? "", significant(e.estimate),
-                             e.mcse.map(significant) ?? "", e.output.theory.map(significant) ?? "",
-                             zScore(e).map { String(format: "%.2f", $0) } ?? ""]
+                let interval: String = e.mcse.map { "[\(significant(e.estimate - 1.96 * $0)), \(significant(e.estimate + 1.96 * $0))]" } ?? ""
+                let cells: [String] = [e.output.quantity, e.output.index.map(String.init) ?? "", significant(e.estimate),
+                                       e.mcse.map(significant) ?? "", interval, e.output.theory.map(significant) ?? "",
+                                       zScore(e).map { String(format: "%.2f", $0) } ?? ""]
                 text += "| " + cells.joined(separator: " | ") + " |\n"
             }
         }

@@ -72,10 +72,18 @@ public protocol Study: Sendable {
     /// A worker's scratch memory for this cell.
     func makeWorkspace() throws -> Workspace
 
+    /// An optional Markdown section that opens `NAME.md`: the study's own summary of all cells
+    /// (a headline table, verdicts). The default is none.
+    static func headline(_ results: [CellResult]) -> String?
+
     /// Runs one replication on `stream`, writing one value per `.mean` output into its slot of
     /// `statistics` (slot k for outputs[k]).
     func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
                    _ statistics: UnsafeMutableBufferPointer<Double>) throws
+}
+
+extension Study {
+    public static func headline(_ results: [CellResult]) -> String? { nil }
 }
 
 /// The memory a cell may use: the machine's physical memory.

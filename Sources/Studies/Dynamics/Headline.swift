@@ -1,0 +1,87 @@
+import Foundation
+import MonteCarlo
+
+/// The headline of `dynamics` (STUDIES.md §3): for each optimizer and β₂, the exponent of v
+/// against h on each side of h_c with its 95% confidence interval beside T5's prediction, the gap
+/// to the β₂ → 1 fixed point, the isotropy of Var(δ), and the sharpness against its limit; then
+/// the verdicts these numbers decide.
+extension Dynamics {
+    public static func headline(_ results: [CellResult]) -> String? {
+        let rows = results.map(HeadlineRow.init)
+        var text = """
+            ## Headline: which law v follows, by optimizer and β₂
+
+            Exponent of v = E[g²] against h, fitted across coordinates below h_c/\(format(regimeMargin)) and above \(format(regimeMargin))·h_c
+            (h_c = 4L²σₙ²/(Bη²), T5's 16σₙ²/(Bη²) for L = 2), mean over chains with its 95% CI; "T5" is the
+            same fit applied to T5's stationary theory (SGD's closed form, the β₂ → 1 fixed point of RMSProp
+            and Adam), whose asymptotic laws are 1 (Gauss–Newton) below and 2 (square root) above for the
+            adaptive methods. Gap: the largest |√v/u − 1| over coordinates. Var(δ) slope: log-log slope of
+            Var(δ) against h (0 is isotropic, as C2 assumes). Sharpness: time average of maxᵢ ηhᵢ/(√v̂ᵢ + ε)
+            against T5's maxᵢ ηhᵢ/(uᵢ + ε) and the stability limit L = 2(1+β₁)/(1−β₁).
+
+            | optimizer | β₂ | h_c | exponent below | T5 | exponent above | T5 | gap to u | Var(δ) slope | sharpness | T5 | limit L |
+            |---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|
+
+            """
+        for row in rows {
+            let cells = [row.optimizer, format(row.beta2), significant(row.crossover),
+                         row.below.map(interval) ?? "–", row.below?.output.theory.map(fixed3) ?? "–",
+                         row.above.map(interval) ?? "–", row.above?.output.theory.map(fixed3) ?? "–",
+                         row.gap.map(percent) ?? "–", row.isotropy.map { fixed3($0.estimate) } ?? "–",
+                         row.sharpness.map { fixed3($0.estimate) } ?? "–",
+                         row.sharpness?.output.theory.map(fixed3) ?? "–", fixed3(row.limit)]
+            text += "| " + cells.joined(separator: " | ") + " |\n"
+        }
+        text += "\n" + verdicts(rows).map { "- \($0)\n" }.joined()
+        return text
+    }
+
+    /// Sentences that state what the table decides, with the numbers that decide it.
+    static func verdicts(_ rows: [HeadlineRow]) -> [String] {
+        var lines: [String] = []
+        if let sgd = rows.first(where: { $0.optimizer == "sgd" }), let below = sgd.below, let above = sgd.above {
+            lines.append("SGD follows the Gauss–Newton law (C4), not the square-root law: exponents \(interval(below)) below and \(interval(above)) above h_c, although Var(δ) is nearly isotropic (slope \(sgd.isotropy.map { fixed3($0.estimate) } ?? "–") against h, where C2 needs 0).")
+        }
+        for name in ["rmsprop", "adam"] {
+            let own = rows.filter { $0.optimizer == name }
+            guard let best = own.max(by: { $0.beta2 < $1.beta2 }), let below = best.below, let above = best.above else { continue }
+            let sharp = best.sharpness.map { "\(fixed3($0.estimate)) against the limit \(fixed3(best.limit))" } ?? "–"
+            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): the square-root law (C2) above h_c, exponent \(interval(above)) (T5: \(above.output.theory.map(fixed3) ?? "–")), the Gauss–Newton law below, \(interval(below)) (T5: \(below.output.theory.map(fixed3) ?? "–")); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
+            let gaps = own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(percent($0)) at β₂ = \(format(row.beta2))" } }
+            let broken = own.filter { ($0.gap ?? 0) > 0.02 }.map(\.beta2)
+            lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → 1 fixed point: \(gaps.joined(separator: ", ")); " + (broken.isEmpty ? "within 2% at every β₂ run." : "the fixed-point picture breaks (gap > 2%) at β₂ ≤ \(format(broken.max()!))."))
+        }
+        return lines
+    }
+
+    private static func interval(_ e: Estimate) -> String {
+        guard let mcse = e.mcse else { return fixed3(e.estimate) }
+        return "\(fixed3(e.estimate)) [\(fixed3(e.estimate - 1.96 * mcse)), \(fixed3(e.estimate + 1.96 * mcse))]"
+    }
+    private static func fixed3(_ x: Double) -> String { String(format: "%.3f", x) }
+    private static func significant(_ x: Double) -> String { String(format: "%.3g", x) }
+    private static func percent(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
+}
+
+/// One cell of `dynamics` as the headline reads it.
+struct HeadlineRow {
+    let optimizer: String
+    let beta2: Double
+    let crossover: Double
+    let limit: Double
+    let below: Estimate?, above: Estimate?, isotropy: Estimate?, sharpness: Estimate?
+    /// The largest |√v/u − 1| over coordinates; nil without a fixed point.
+    let gap: Double?
+
+    init(_ result: CellResult) {
+        let cell = result.cell
+        func scalar(_ quantity: String) -> Estimate? { result.estimates.first { $0.output.quantity == quantity } }
+        optimizer = cell.choice("optimizer")
+        beta2 = cell.number("beta2")
+        crossover = Dynamics.crossover(cell)
+        limit = Dynamics.stabilityLimit(cell)
+        (below, above) = (scalar("exponent_below"), scalar("exponent_above"))
+        (isotropy, sharpness) = (scalar("var_delta_slope"), scalar("sharpness"))
+        gap = result.estimates.filter { $0.output.quantity == "sqrt_v_gap" }.map { abs($0.estimate) }.max()
+    }
+}
