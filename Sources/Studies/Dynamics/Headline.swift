@@ -46,7 +46,7 @@ extension Dynamics {
             let own = rows.filter { $0.optimizer == name }
             guard let best = own.max(by: { $0.beta2 < $1.beta2 }), let below = best.below, let above = best.above else { continue }
             let sharp = best.sharpness.map { "\(fixed3($0.estimate)) against the limit \(fixed3(best.limit))" } ?? "–"
-            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): the square-root law (C2) above h_c, exponent \(interval(above)) (T5: \(above.output.theory.map(fixed3) ?? "–")), the Gauss–Newton law below, \(interval(below)) (T5: \(below.output.theory.map(fixed3) ?? "–")); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
+            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(above.output.theory.map(fixed3) ?? "–")), the Gauss–Newton law below, \(interval(below)) (T5: \(below.output.theory.map(fixed3) ?? "–")); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
             let gaps = own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(percent($0)) at β₂ = \(format(row.beta2))" } }
             let broken = own.filter { ($0.gap ?? 0) > 0.02 }.map(\.beta2)
             lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → 1 fixed point: \(gaps.joined(separator: ", ")); " + (broken.isEmpty ? "within 2% at every β₂ run." : "the fixed-point picture breaks (gap > 2%) at β₂ ≤ \(format(broken.max()!))."))
