@@ -7,6 +7,7 @@
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
 //   Studies      one file per study of STUDIES.md
+//   Report       REPORT.md and the figures, from the result files
 //   hessian-study  the command line
 import PackageDescription
 
@@ -41,15 +42,17 @@ let package = Package(
         ),
         .target(name: "MonteCarlo", dependencies: ["GSL"]),
         .target(name: "Studies", dependencies: ["GSL", "MonteCarlo"]),
+        .target(name: "Report", dependencies: ["MonteCarlo", "Studies"]),
         .executableTarget(
             name: "hessian-study",
             dependencies: [
-                "Studies", "MonteCarlo", "GSL",
+                "Studies", "MonteCarlo", "GSL", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "hessian-study"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo"]),
     ]
 )

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what HessianStudy needs from Debian's packages, if it is missing:
-#   libgsl-dev (GSL), libopenblas-dev (OpenBLAS, the default BLAS), pkg-config.
+#   libgsl-dev (GSL), libopenblas-dev (OpenBLAS, the default BLAS), pkg-config, and
+#   gnuplot-nox (draws the figures of results/figures/).
 # As root it runs apt-get; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
-packages=(libgsl-dev libopenblas-dev pkg-config)
+packages=(libgsl-dev libopenblas-dev pkg-config gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

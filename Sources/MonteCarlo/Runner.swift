@@ -61,8 +61,9 @@ public struct Runner: Sendable {
         self.threads = threads
     }
 
-    /// Called as replications finish: (cells prepared so far, replications done, replications in all).
-    public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
+    /// Called as replications finish: (the cell of the one just finished, replications done,
+    /// replications in all).
+    public typealias Progress = @Sendable (_ cell: Int, _ done: Int, _ total: Int) -> Void
 
     /// Runs every cell and summarises each into estimates.
     public func run(progress: Progress? = nil) throws -> [CellResult] {
@@ -117,7 +118,7 @@ public struct Runner: Sendable {
                     return
                 }
                 let finished = done.add(1, ordering: .relaxed).newValue
-                progress?(finished, total)
+                progress?(cell, finished, total)
             }
         }
         withoutActuallyEscaping(work) { work in

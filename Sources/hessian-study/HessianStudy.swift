@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MonteCarlo
+import Report
 import Studies
 
 /// `hessian-study`: runs the studies of STUDIES.md from config files (CONTRACT.md).
@@ -15,7 +16,7 @@ struct HessianStudy: ParsableCommand {
         commandName: "hessian-study",
         abstract: "Monte Carlo evidence on whether Adam's second moment measures the Hessian.",
         version: version,
-        subcommands: [Run.self, List.self, Replicate.self]
+        subcommands: [Run.self, ReportCommand.self, List.self, Replicate.self]
     )
 
     static func main() {
@@ -26,6 +27,8 @@ struct HessianStudy: ParsableCommand {
             fail(error.description, status: 2)
         } catch let error as UsageError {
             fail(error.description, status: 2)
+        } catch let error as ReportError {
+            fail("hessian-study: error: \(error)", status: 1)
         } catch let error as RunError {
             fail("hessian-study: error: \(error)", status: 1)
         } catch let error as CleanExit {

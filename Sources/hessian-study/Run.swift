@@ -38,7 +38,7 @@ struct Run: ParsableCommand {
         let commit = GitCommit.current
         for config in loaded {
             let started = Date()
-            let progress = quiet ? nil : ProgressLine.forTerminal(label: config.name)
+            let progress = quiet ? nil : ProgressLine.forTerminal(label: config.name, cells: config.cells.count)
             let results = try Runner(config: config, threads: threads).run(progress: progress?.update)
             progress?.finish()
             let provenance = Provenance(packageVersion: HessianStudy.version, gitCommit: commit, threads: threads,

@@ -48,7 +48,7 @@ public struct EMAAccuracy: Study {
     }
 
     /// T4 at finite t: Var(v̂)/v² = 2·Σⱼₖ wⱼwₖρ^(2|j−k|). (For Gaussian g, Cov(gⱼ², gₖ²) = 2ρ^(2|j−k|).)
-    static func relativeVariance(beta2: Double, rho: Double, steps: Int) -> Double {
+    public static func relativeVariance(beta2: Double, rho: Double, steps: Int) -> Double {
         2 * geometricWeightCovariance(beta: beta2, scale: (1 - beta2) * biasCorrection(beta2, steps),
                                       steps: steps, r: rho * rho)
     }

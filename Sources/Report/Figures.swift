@@ -1,0 +1,262 @@
+import Foundation
+import MonteCarlo
+import Studies
+
+/// A figure: its file stem and the gnuplot commands that draw it (data inline as datablocks).
+public struct Figure: Sendable {
+    public var name: String
+    public var script: String
+}
+
+/// The figures of `results/figures/`, drawn by gnuplot from the study CSVs.
+public enum Figures {
+    /// Every figure whose study is present.
+    public static func all(_ report: StudyReport) -> [Figure] {
+        let s = report.studies
+        return [
+            s["sqrt-law"].flatMap(sqrtLaw),
+            s["gauss-newton"].flatMap(gaussNewton),
+            s["gauss-newton"].flatMap(localSlope),
+            s["ema"].flatMap(ema),
+            s["dynamics"].flatMap { dynamics($0, "rmsprop") },
+            s["dynamics"].flatMap { dynamics($0, "adam") },
+            s["adabelief"].flatMap(adaBelief),
+        ].compactMap { $0 }
+    }
+
+    /// Renders each figure with gnuplot into `directory` as `NAME.svg` (or `NAME.png` for
+    /// looking at it), written to a temporary file and renamed.
+    public static func render(_ figures: [Figure], to directory: URL, png: Bool = false) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let terminal = png
+            ? "set terminal pngcairo size 900,620 enhanced font 'DejaVu Sans,12' background rgb 'white'"
+            : "set terminal svg size 900,620 dynamic enhanced font 'DejaVu Sans,13' background rgb 'white'"
+        for figure in figures {
+            let final = directory.appendingPathComponent("\(figure.name).\(png ? "png" : "svg")")
+            let temporary = directory.appendingPathComponent(".\(figure.name).\(getpid()).tmp")
+            let script = "\(terminal)\nset output '\(temporary.path)'\n\(style)\n\(figure.script)\nunset output\n"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["gnuplot"]
+            let input = Pipe(), errors = Pipe()
+            process.standardInput = input
+            process.standardError = errors
+            do { try process.run() } catch {
+                throw ReportError("gnuplot cannot be started (install gnuplot-nox): \(error.localizedDescription)")
+            }
+            input.fileHandleForWriting.write(Data(script.utf8))
+            try input.fileHandleForWriting.close()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                try? FileManager.default.removeItem(at: temporary)
+                throw ReportError("gnuplot failed on \(figure.name): \(message.split(separator: "\n").last ?? "")")
+            }
+            guard rename(temporary.path, final.path) == 0 else { throw ReportError("cannot write \(final.path)") }
+        }
+    }
+
+    static let style = """
+        set encoding utf8
+        set grid lw 0.5 lc rgb '#dddddd'
+        set key top left box opaque
+        set border lw 1.2
+        set style line 1 lc rgb '#1b6ca8' pt 7 ps 0.8 lw 2
+        set style line 2 lc rgb '#d1495b' pt 5 ps 0.8 lw 2
+        set style line 3 lc rgb '#2e8b57' pt 9 ps 0.9 lw 2
+        set style line 4 lc rgb '#edae49' pt 11 ps 0.9 lw 2
+        set style line 5 lc rgb '#6a4c93' pt 13 ps 0.9 lw 2
+        set style line 6 lc rgb '#444444' pt 3 ps 0.9 lw 2
+        set format x '10^{%L}'
+        set format y '10^{%L}'
+        """
+
+    /// A datablock named `$name` holding `rows`, one line of numbers each.
+    static func block(_ name: String, _ rows: [[Double]]) -> String {
+        "$\(name) << EOD\n" + rows.map { $0.map { format($0) }.joined(separator: " ") }.joined(separator: "\n") + "\nEOD\n"
+    }
+
+    /// The eigenvalues h of a study's cell: from its `spectrum` grid value, else `fixed.spectrum`.
+    static func spectrum(_ r: StudyResults, grid: [String: String] = [:]) -> [Double]? {
+        if let text = grid["spectrum"], let json = try? JSONValue.parse(Array(text.utf8)) { return Spectrum(json: json)?.values }
+        guard case .object(let config) = r.manifest["config"], case .object(let fixed) = config["fixed"],
+              let json = fixed["spectrum"] else { return nil }
+        return Spectrum(json: json)?.values
+    }
+
+    /// Per-coordinate rows against h: (h, estimate, mcse, theory).
+    static func byCoordinate(_ rows: [ResultRow], _ h: [Double]) -> [[Double]] {
+        rows.compactMap { row in
+            guard let i = row.index, i < h.count else { return nil }
+            return [h[i], row.estimate, row.mcse ?? 0, row.theory ?? .nan]
+        }
+    }
+
+    static func sqrtLaw(_ r: StudyResults) -> Figure? {
+        guard let h = spectrum(r) else { return nil }
+        var script = "", plots: [String] = []
+        for (k, alpha) in r.values(of: "alpha").enumerated() {
+            let rows = byCoordinate(r.rows("v", ["rotation": "none", "alpha": alpha]), h)
+            guard !rows.isEmpty else { continue }
+            script += block("a\(k)", rows)
+            plots.append("$a\(k) using 1:4 with lines ls \(k + 1) dt 2 notitle")
+            plots.append("$a\(k) using 1:2 with points ls \(k + 1) title 'α = \(alpha): simulated v, slope \(String(format: "%.3f", 2 - (Double(alpha) ?? 0)))'")
+        }
+        guard !plots.isEmpty else { return nil }
+        return Figure(name: "sqrt-law", script: script + """
+            set title "sqrt-law (T1): E[g_i^2] against h_i for δ ∼ N(0, σ^2H^{-α}); dashed: σ^2h^{2-α}"
+            set logscale xy
+            set xlabel 'h_i (eigenvalue of H)'
+            set ylabel 'v_i = E[g_i^2]'
+            plot \(plots.joined(separator: ", \\\n     "))
+            """)
+    }
+
+    static func gaussNewton(_ r: StudyResults) -> Figure? {
+        guard let h = spectrum(r), let batch = r.values(of: "batch").first else { return nil }
+        var script = "", plots: [String] = []
+        for (k, spread) in r.values(of: "spread").enumerated() where k < 6 {
+            let rows = byCoordinate(r.rows("v", ["batch": batch, "spread": spread]), h)
+            script += block("s\(k)", rows)
+            plots.append("$s\(k) using 1:4 with lines ls \(k + 1) dt 2 notitle")
+            plots.append("$s\(k) using 1:2 with points ls \(k + 1) title 's = \(spread)'")
+        }
+        return Figure(name: "gauss-newton", script: script + """
+            set title "gauss-newton (T3), B = \(batch): E[g_B^2] against h; dashed: T3. Slope 1 at θ* (C4), 2 far away (C2)"
+            set logscale xy
+            set xlabel 'h_i (input variance = Hessian eigenvalue)'
+            set ylabel 'v_i = E[g_{B,i}^2]'
+            plot \(plots.joined(separator: ", \\\n     "))
+            """)
+    }
+
+    static func localSlope(_ r: StudyResults) -> Figure? {
+        guard let h = spectrum(r), let batch = r.values(of: "batch").last else { return nil }
+        var script = "", plots: [String] = [], arrows = ""
+        for (k, spread) in r.values(of: "spread").enumerated() where k < 6 {
+            let rows = byCoordinate(r.rows("local_slope", ["batch": batch, "spread": spread]), h)
+            guard !rows.isEmpty else { continue }
+            script += block("l\(k)", rows)
+            plots.append("$l\(k) using 1:4 with lines ls \(k + 1) dt 2 notitle")
+            plots.append("$l\(k) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) title 's = \(spread)'")
+            if let hc = r.scalar("h_c", ["batch": batch, "spread": spread]), let top = h.max(), let bottom = h.min(),
+               hc.estimate > bottom, hc.estimate < top {
+                arrows += "set arrow from \(format(hc.estimate)), graph 0 to \(format(hc.estimate)), graph 1 nohead ls \(k + 1) dt 3\n"
+            }
+        }
+        guard !plots.isEmpty else { return nil }
+        return Figure(name: "gauss-newton-local-slope", script: script + arrows + """
+            set title "gauss-newton, B = \(batch): local slope d log v / d log h; dotted: h_c where the two laws cross"
+            set logscale x
+            unset logscale y
+            set format y '%.1f'
+            set yrange [0.8:2.2]
+            set xlabel 'h_i'
+            set ylabel 'local slope'
+            set key top left
+            plot 1 with lines lc rgb '#999999' lw 1 title 'Gauss–Newton law', 2 with lines lc rgb '#555555' lw 1 title 'square-root law', \\
+                 \(plots.joined(separator: ", \\\n     "))
+            """)
+    }
+
+    static func ema(_ r: StudyResults) -> Figure? {
+        guard case .object(let config) = r.manifest["config"], case .object(let fixed) = config["fixed"],
+              case .number(let stepsValue) = fixed["steps"], let beta1 = r.values(of: "beta1").last else { return nil }
+        let steps = Int(stepsValue)
+        var script = "", plots: [String] = []
+        for (k, rhoText) in r.values(of: "rho").enumerated() {
+            guard let rho = Double(rhoText) else { continue }
+            let points = r.rows("rel_var", ["rho": rhoText, "beta1": beta1]).compactMap { row -> [Double]? in
+                guard let b = Double(row.grid["beta2"] ?? "") else { return nil }
+                return [1 - b, row.estimate, row.mcse ?? 0]
+            }
+            let curve = stride(from: -4.2, through: -0.7, by: 0.05).map { e -> [Double] in
+                let b = 1 - pow(10, e)
+                return [1 - b, EMAAccuracy.relativeVariance(beta2: b, rho: rho, steps: steps)]
+            }
+            script += block("p\(k)", points) + block("c\(k)", curve)
+            plots.append("$c\(k) using 1:2 with lines ls \(k + 1) title 'T4, ρ = \(rhoText)'")
+            plots.append("$p\(k) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) notitle")
+        }
+        return Figure(name: "ema", script: script + """
+            set title "ema (T4): Var(v̂)/v^2 of the bias-corrected EMA after t = \(steps) steps; points: simulation ± 95%"
+            set logscale xy
+            set xrange [5e-5:0.3]
+            set xlabel '1 − β_2'
+            set ylabel 'Var(v̂_t)/v^2'
+            plot \(plots.joined(separator: ", \\\n     "))
+            """)
+    }
+
+    static func dynamics(_ r: StudyResults, _ optimizer: String) -> Figure? {
+        guard let h = spectrum(r) else { return nil }
+        var script = "", plots: [String] = [], theory: [[Double]] = []
+        for (k, beta2) in r.values(of: "beta2").enumerated() {
+            let rows = r.rows("v", ["optimizer": optimizer, "beta2": beta2])
+            guard !rows.isEmpty else { continue }
+            let points = byCoordinate(rows, h).map { [$0[0], $0[1].squareRoot(), $0[3].squareRoot()] }
+            if theory.isEmpty { theory = points.map { [$0[0], $0[2]] } }
+            script += block("b\(k)", points)
+            plots.append("$b\(k) using 1:2 with points ls \(k + 1) title 'β_2 = \(beta2): simulated √v'")
+        }
+        guard !plots.isEmpty else { return nil }
+        let name = optimizer == "adam" ? "Adam" : "RMSProp"
+        var hc = ""
+        if let c = r.rows("exponent_below", ["optimizer": optimizer]).first, case .object(let config) = r.manifest["config"],
+           case .object(let fixed) = config["fixed"], case .number(let eta) = fixed["lr"], case .number(let sigma) = fixed["noise_sigma"] {
+            _ = c
+            let beta1: Double = optimizer == "adam" ? { if case .number(let b) = fixed["beta1"] { return b } else { return 0.9 } }() : 0
+            let limit = 2 * (1 + beta1) / (1 - beta1)
+            let batch: Double = { if case .number(let b) = fixed["batch"] { return b } else { return 1 } }()
+            let crossover = 4 * limit * limit * sigma * sigma / (batch * eta * eta)
+            hc = "set arrow from \(format(crossover)), graph 0 to \(format(crossover)), graph 1 nohead lc rgb '#888888' dt 3\nset label 'h_c' at \(format(crossover)), graph 0.95 offset 0.5,0\n"
+        }
+        let gaps = plots.indices.map { k in "$b\(k) using 1:(100*($2/$3 - 1)) with linespoints ls \(k + 1) notitle" }
+        return Figure(name: "dynamics-\(optimizer)", script: script + block("u", theory) + hc + """
+            set multiplot layout 2,1 title "dynamics, \(name): simulated √v against T5's β_2 → 1 fixed point u"
+            set size 1,0.55
+            set origin 0,0.40
+            set logscale xy
+            set xlabel ''
+            set ylabel '√E[g_i^2]'
+            set key bottom right
+            plot $u using 1:2 with lines lc rgb '#000000' lw 1.5 title 'fixed point u', \\
+                 \(plots.joined(separator: ", \\\n     "))
+            set size 1,0.40
+            set origin 0,0
+            unset logscale y
+            unset label
+            unset key
+            set format y '%g'
+            set xlabel 'h_i'
+            set ylabel 'gap √v/u − 1 (%)'
+            plot 0 with lines lc rgb '#000000' lw 1 notitle, \\
+                 \(gaps.joined(separator: ", \\\n     "))
+            unset multiplot
+            """)
+    }
+
+    static func adaBelief(_ r: StudyResults) -> Figure? {
+        var script = "", plots: [String] = []
+        for (k, beta2) in r.values(of: "beta2").enumerated() {
+            for (j, quantity) in ["curvature_error_second_moment", "curvature_error_centered"].enumerated() {
+                let rows = r.rows(quantity, ["beta2": beta2]).compactMap { row -> [Double]? in
+                    Double(row.grid["offset"] ?? "").map { [$0, row.estimate, row.mcse ?? 0] }
+                }
+                script += block("e\(k)\(j)", rows)
+                plots.append("$e\(k)\(j) using 1:2:(1.96*$3) with yerrorlines ls \(2 * j + k + 1) title '\(j == 0 ? "Adam: √v̂/σ" : "AdaBelief: √(ŝ/f)/σ"), β_2 = \(beta2)'")
+            }
+        }
+        guard !plots.isEmpty else { return nil }
+        return Figure(name: "adabelief", script: script + """
+            set title "adabelief (T6): relative error of each moment's square root as an estimate of h, δ ∼ N(c·1, σ^2I)"
+            set logscale y
+            unset logscale x
+            set format x '%g'
+            set xlabel 'offset c (σ = 1)'
+            set ylabel '‖estimate − h‖ / ‖h‖'
+            set key center right
+            plot \(plots.joined(separator: ", \\\n     "))
+            """)
+    }
+}

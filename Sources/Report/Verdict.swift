@@ -1,0 +1,46 @@
+/// A claim's verdict (STUDIES.md §1): the package's job is to decide each with numbers.
+public enum Verdict: String, Sendable, Equatable {
+    case holdsExactly = "holds exactly"
+    case holdsUnderConditions = "holds under stated conditions"
+    case fails = "fails"
+}
+
+/// The decision on one claim: the verdict, the numbers that decide it, where to look.
+public struct ClaimDecision: Sendable {
+    public var claim: String
+    public var title: String
+    public var verdict: Verdict
+    /// One sentence: when the claim holds, and when it does not.
+    public var summary: String
+    /// The deciding numbers, each with its MCSE and closed form.
+    public var evidence: [String]
+    /// Figures (file names under `figures/`) and tables (result stems) that show it.
+    public var figures: [String]
+    public var tables: [String]
+}
+
+/// How far an estimate may be from its closed form and still agree: 4 MCSE, as in every table
+/// (a false disagreement about once in 10⁴ rows when both sides are right).
+public let agreementBound = 4.0
+
+extension ResultRow {
+    /// Whether the estimate lies within ``agreementBound`` MCSE of its theory.
+    var agrees: Bool { z.map { abs($0) <= agreementBound } ?? false }
+
+    /// "1.998 ± 0.002 (theory 2)".
+    var described: String {
+        let value = "\(significant(estimate))" + (mcse.map { " ± \(significant($0))" } ?? "")
+        return value + (theory.map { " (theory \(significant($0)))" } ?? "")
+    }
+}
+
+/// The share of rows with a theory that agree with it.
+func agreement(_ rows: [ResultRow]) -> (agreeing: Int, total: Int) {
+    let scored = rows.filter { $0.z != nil }
+    return (scored.filter(\.agrees).count, scored.count)
+}
+
+func significant(_ x: Double) -> String {
+    let text = String(format: "%.4g", x)
+    return text
+}

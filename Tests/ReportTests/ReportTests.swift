@@ -1,0 +1,91 @@
+import Foundation
+import MonteCarlo
+import Report
+import Testing
+
+/// The report's verdicts on small fixed inputs: each flips when its number crosses the bound.
+struct ReportTests {
+    /// sqrt-law results with the isotropic slope at `slope` ± 0.01 against theory 2.
+    func sqrtLaw(slope: Double, rotatedDiagonalError: Double = 1.0) -> StudyResults {
+        var rows = [ResultRow(cell: 0, grid: ["rotation": "none", "alpha": "0"], quantity: "slope", estimate: slope, mcse: 0.01, theory: 2)]
+        rows += (0..<4).map { ResultRow(cell: 0, grid: ["rotation": "none", "alpha": "0"], quantity: "v", index: $0, estimate: 1, mcse: 0.01, theory: 1) }
+        rows += [
+            ResultRow(cell: 1, grid: ["rotation": "haar", "alpha": "0"], quantity: "v_over_diag_law", index: 0, estimate: 3, mcse: 0.01, theory: 3),
+            ResultRow(cell: 1, grid: ["rotation": "haar", "alpha": "0"], quantity: "recovery_error_full", estimate: 0.01, mcse: 0.001, theory: nil),
+            ResultRow(cell: 1, grid: ["rotation": "haar", "alpha": "0"], quantity: "recovery_error_diag", estimate: rotatedDiagonalError, mcse: 0.001, theory: nil),
+        ]
+        return StudyResults(name: "sqrt-law", rows: rows)
+    }
+
+    @Test func squareRootLawVerdictFlipsAtFourMCSE() throws {
+        // z = 3.9: agrees; z = 4.1: the law fails its own assumption.
+        #expect(try #require(Claims.squareRootLaw(sqrtLaw(slope: 2.039))).verdict == .holdsUnderConditions)
+        #expect(try #require(Claims.squareRootLaw(sqrtLaw(slope: 2.041))).verdict == .fails)
+        // Without the rotation's failure the law holds exactly.
+        #expect(try #require(Claims.squareRootLaw(sqrtLaw(slope: 2, rotatedDiagonalError: 0.05))).verdict == .holdsExactly)
+    }
+
+    @Test func gaussNewtonVerdictFlipsAtFourMCSE() throws {
+        func results(_ slope: Double) -> StudyResults {
+            StudyResults(name: "gauss-newton", rows: [
+                ResultRow(cell: 0, grid: ["batch": "1", "spread": "0"], quantity: "slope", estimate: slope, mcse: 0.001, theory: 1),
+                ResultRow(cell: 0, grid: ["batch": "1", "spread": "0"], quantity: "gn_ratio", index: 0, estimate: 1, mcse: 0.01, theory: 1),
+            ])
+        }
+        #expect(try #require(Claims.gaussNewtonLaw(results(1.0039), beyond: nil)).verdict == .holdsUnderConditions)
+        #expect(try #require(Claims.gaussNewtonLaw(results(1.0041), beyond: nil)).verdict == .fails)
+    }
+
+    @Test func adaBeliefVerdictFlipsAtItsErrorBound() throws {
+        func results(_ error: Double) -> StudyResults {
+            StudyResults(name: "adabelief", rows: [
+                ResultRow(cell: 0, grid: ["offset": "3"], quantity: "v_centered", index: 0, estimate: 1, mcse: 0.01, theory: 1),
+                ResultRow(cell: 0, grid: ["offset": "3"], quantity: "curvature_error_second_moment", estimate: 2, mcse: 0.01, theory: nil),
+                ResultRow(cell: 0, grid: ["offset": "3"], quantity: "curvature_error_centered", estimate: error, mcse: 0.001, theory: nil),
+            ])
+        }
+        #expect(try #require(Claims.adaBelief(results(0.049))).verdict == .holdsUnderConditions)
+        #expect(try #require(Claims.adaBelief(results(0.051))).verdict == .fails)
+    }
+
+    @Test func emaVerdictNeedsT4() throws {
+        func results(_ relVar: Double) -> StudyResults {
+            StudyResults(name: "ema", rows: (0..<100).map {
+                ResultRow(cell: $0, grid: ["beta2": "0.9", "rho": "0", "beta1": "0.9"], quantity: "rel_var",
+                          estimate: $0 == 0 ? relVar : 0.105, mcse: 0.001, theory: 0.105)
+            })
+        }
+        // One row in 100 may disagree (the 99% rule); the verdict is about the rows together.
+        #expect(try #require(Claims.averagingHorizons(results(0.2))).verdict == .holdsExactly)
+    }
+
+    /// The committed results give a verdict with numbers for each of C1–C5, and REPORT.md links
+    /// every figure it names.
+    @Test func committedResultsDecideEveryClaim() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let report = try StudyReport.load(from: root.appendingPathComponent("results"))
+        let decisions = report.decisions
+        #expect(decisions.map(\.claim) == ["C1", "C2", "C3", "C4", "C5"])
+        for d in decisions {
+            #expect(!d.evidence.isEmpty)
+            #expect(d.evidence.contains { $0.contains("±") }, "\(d.claim) shows numbers with their MCSE")
+        }
+        let markdown = report.markdown(figures: ["sqrt-law.svg"])
+        #expect(markdown.contains("![sqrt-law.svg](figures/sqrt-law.svg)"))
+        #expect(markdown.contains("**Answer.**"))
+    }
+
+    @Test func figuresRenderWithGnuplot() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let report = try StudyReport.load(from: root.appendingPathComponent("results/quick"))
+        let figures = Figures.all(report)
+        #expect(figures.count == 7)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("figures-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Figures.render(figures, to: folder)
+        for figure in figures {
+            let svg = try String(contentsOf: folder.appendingPathComponent("\(figure.name).svg"), encoding: .utf8)
+            #expect(svg.contains("<svg") && svg.contains("</svg>"), "\(figure.name)")
+        }
+    }
+}
