@@ -7,6 +7,8 @@
 #   make study-quick   every study on small sizes (studies/quick/ → results/quick/), about 10 s
 #   make study-check   re-run studies/ and studies/quick/ into a scratch folder and compare every
 #                      CSV byte with the committed results/ (what CI runs after the tests)
+#   make bench         the kernels against NumPy in one run, with ratios and targets
+#   make bench-guard   short version for CI: fails if a kernel is below half of NumPy
 
 SWIFT   ?= swift
 RELEASE := .build/release/hessian-study
@@ -14,7 +16,9 @@ CONFIGS := $(sort $(wildcard studies/*.json))
 QUICK   := $(sort $(wildcard studies/quick/*.json))
 SCRATCH := .build/study-check
 
-.PHONY: all deps build test study study-quick study-check clean
+.PHONY: all deps build test study study-quick study-check bench bench-guard clean
+
+VENV := bench/.venv
 
 all: build
 
@@ -44,6 +48,19 @@ study-check: build
 	  case $$f in results/quick/*) g=$(SCRATCH)/quick/$${f#results/quick/};; *) g=$(SCRATCH)/full/$${f#results/};; esac; \
 	  if cmp -s $$f $$g; then echo "same bytes: $$f"; else echo "DIFFERS: $$f (re-run in $$g)"; status=1; fi; \
 	done; exit $$status
+
+$(VENV)/bin/python: bench/requirements.txt
+	python3 -m venv --system-site-packages $(VENV)
+	$(VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $(VENV)/bin/python
+
+bench: build $(VENV)/bin/python
+	$(SWIFT) build -c release --product hessian-bench
+	$(VENV)/bin/python bench/compare.py
+
+bench-guard: build $(VENV)/bin/python
+	$(SWIFT) build -c release --product hessian-bench
+	$(VENV)/bin/python bench/compare.py --guard
 
 clean:
 	rm -rf .build

@@ -41,12 +41,19 @@ let package = Package(
             ]
         ),
         .target(name: "MonteCarlo", dependencies: ["GSL"]),
-        .target(name: "Studies", dependencies: ["GSL", "MonteCarlo"]),
+        .target(name: "Studies", dependencies: ["CGSL", "GSL", "MonteCarlo"]),
         .target(name: "Report", dependencies: ["MonteCarlo", "Studies"]),
         .executableTarget(
             name: "hessian-study",
             dependencies: [
                 "Studies", "MonteCarlo", "GSL", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "hessian-bench",
+            dependencies: [
+                "GSL", "MonteCarlo", "Studies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

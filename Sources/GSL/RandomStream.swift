@@ -3,12 +3,19 @@ import CGSL
 /// A GSL bit generator. numpy.random's split: the generator makes bits, ``RandomStream`` owns
 /// one generator's state, and the distributions draw from a stream.
 public enum Generator: String, CaseIterable, Sendable {
-    /// Mersenne Twister MT19937 (GSL's default): period 2¹⁹⁹³⁷ − 1.
+    /// Mersenne Twister MT19937 (GSL's own default): period 2¹⁹⁹³⁷ − 1.
     case mt19937
-    /// Tausworthe taus2 (L'Ecuyer 1999): period 2⁸⁸, about 1.6× faster than MT19937 with the ziggurat here.
+    /// L'Ecuyer's maximally equidistributed combined Tausworthe generator (1996, taus2 with
+    /// GSL's improved seeding): period 2⁸⁸, three words of state.
     case taus2
     /// RANLUX at luxury level 2, double precision: slow, decorrelated to the last bit.
     case ranlxd2
+
+    /// The package's default: taus2. Every study is bound by normal draws, and the ziggurat runs
+    /// at about 123 M draws/s a core on taus2 against 75 M/s on MT19937 (measured here). Both are
+    /// linear over GF(2) and fail the same linear-complexity tests of TestU01, which no study
+    /// here is sensitive to; a period of 2⁸⁸ is far beyond the ~10¹⁰ draws of any one stream.
+    public static let `default` = Generator.taus2
 
     var type: UnsafePointer<gsl_rng_type> {
         switch self {
@@ -29,7 +36,7 @@ public final class RandomStream {
     public let generator: Generator
 
     /// A stream of `generator` seeded with `seed` (`gsl_rng_set`).
-    public init(_ generator: Generator = .mt19937, seed: UInt32) throws {
+    public init(_ generator: Generator = .default, seed: UInt32) throws {
         GSLRuntime.initialize()
         self.generator = generator
         rng = try allocated(gsl_rng_alloc(generator.type), "gsl_rng_alloc")

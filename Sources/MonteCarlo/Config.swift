@@ -147,7 +147,7 @@ public struct Config: Sendable {
             }
             self.generator = generator
         } else {
-            generator = .mt19937
+            generator = .default
         }
 
         // fixed and grid

@@ -15,7 +15,7 @@ struct List: ParsableCommand {
             }
             print()
         }
-        print("Top level: name (file stem), study, seed (integer), replications (integer ≥ 1), generator (\(Generator.allCases.map(\.rawValue).joined(separator: ", ")); default mt19937), fixed {…}, grid {parameter: [values…]}.")
+        print("Top level: name (file stem), study, seed (integer), replications (integer ≥ 1), generator (\(Generator.allCases.map(\.rawValue).joined(separator: ", ")); default \(Generator.default.rawValue)), fixed {…}, grid {parameter: [values…]}.")
     }
 
     private func describe(_ kind: Parameter.Kind) -> String {

@@ -49,7 +49,7 @@ struct ConfigTests {
         #expect(c.cells[4].keyPath("mode") == "grid.mode[1]")
         #expect(c.cells[4].keyPath("steps") == "fixed.steps")
         #expect(c.name == "t")
-        #expect(c.generator == .mt19937)
+        #expect(c.generator == .taus2)
     }
 
     @Test func defaultsFillWhatIsNotGiven() throws {

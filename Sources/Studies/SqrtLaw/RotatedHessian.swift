@@ -31,9 +31,10 @@ struct RotatedHessian: @unchecked Sendable {
 
 /// The full-matrix estimate Ê = (1/n)·Σ g·gᵀ of E[ggᵀ] for g = M·z, by BLAS-3 blocks: draw a
 /// block Z (d×b) of standard normals, G = M·Z (`gemm`), Ê += G·Gᵀ (`syrk`). One per worker.
-final class FullSecondMoment {
+/// Each estimate costs about 3d²n flops (2d²n in `gemm`, d²n in `syrk`) and d·n normal draws.
+public final class FullSecondMoment {
     /// Gradients per BLAS block: large enough for `gemm` to run near peak.
-    static let blockSize = 256
+    public static let blockSize = 256
 
     let samples: Int
     let factor: Matrix
@@ -46,10 +47,16 @@ final class FullSecondMoment {
     private let factorNorm: Double
     private let factorDiagonal: [Double]
 
-    init(_ model: RotatedHessian, samples: Int) throws {
-        let d = model.dimension
+    convenience init(_ model: RotatedHessian, samples: Int) throws {
+        try self.init(factor: Matrix(rows: model.dimension, columns: model.dimension, elements: model.gradientFactor),
+                      samples: samples)
+    }
+
+    /// An estimator of E[ggᵀ] for g = factor·z from `samples` gradients per estimate.
+    public init(factor: Matrix, samples: Int) throws {
+        let d = factor.rows
         self.samples = samples
-        factor = try Matrix(rows: d, columns: d, elements: model.gradientFactor)
+        self.factor = factor
         let b = min(samples, Self.blockSize), tail = samples % b
         z = try Matrix(rows: d, columns: b)
         g = try Matrix(rows: d, columns: b)
@@ -63,7 +70,7 @@ final class FullSecondMoment {
     }
 
     /// Ê from `samples` fresh gradients; the returned matrix is reused by the next call.
-    func estimate(_ stream: RandomStream) throws -> Matrix {
+    public func estimate(_ stream: RandomStream) throws -> Matrix {
         secondMoment.setZero()
         for _ in 0..<(samples / z.columns) { try accumulate(z, g, stream) }
         if let zTail, let gTail { try accumulate(zTail, gTail, stream) }
