@@ -1,5 +1,6 @@
 import Foundation
 import GSL
+import Synchronization
 
 /// What a run was: enough to reproduce it and to judge where its numbers came from.
 public struct Provenance: Sendable {
@@ -143,26 +144,37 @@ public struct ResultFiles {
 
 /// Writing files so that each appears whole or not at all.
 public enum AtomicFiles {
+    /// Temporary files being written now, for ``removePending()``.
+    private static let pending = Mutex<Set<String>>([])
+
     /// Writes every (url, text) to a temporary file in the same folder, then renames each into
     /// place. On failure the temporary files are removed and nothing is renamed.
     public static func write(_ files: [(URL, String)]) throws {
-        var pending: [(temporary: URL, final: URL)] = []
+        var written: [(temporary: URL, final: URL)] = []
+        defer { pending.withLock { set in for file in written { set.remove(file.temporary.path) } } }
         do {
             for (url, text) in files {
                 let temporary = url.deletingLastPathComponent()
                     .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-                pending.append((temporary, url))
+                written.append((temporary, url))
+                pending.withLock { _ = $0.insert(temporary.path) }
                 try Data(text.utf8).write(to: temporary)
             }
-            for file in pending {
+            for file in written {
                 guard rename(file.temporary.path, file.final.path) == 0 else {
                     throw RunError(description: "\(file.final.path): cannot write: \(String(cString: strerror(errno)))")
                 }
             }
         } catch {
-            for file in pending { try? FileManager.default.removeItem(at: file.temporary) }
+            for file in written { try? FileManager.default.removeItem(at: file.temporary) }
             if let error = error as? RunError { throw error }
             throw RunError(description: "cannot write results: \((error as NSError).localizedDescription)")
         }
+    }
+
+    /// Removes the temporary files of writes in progress: for an interrupted process, so that it
+    /// leaves nothing half-written behind.
+    public static func removePending() {
+        for path in pending.withLock({ $0 }) { unlink(path) }
     }
 }

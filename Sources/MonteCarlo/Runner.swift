@@ -65,9 +65,40 @@ public struct Runner: Sendable {
     /// replications in all).
     public typealias Progress = @Sendable (_ cell: Int, _ done: Int, _ total: Int) -> Void
 
+    /// Called with a cell's index once every replication of it is done.
+    public typealias CellCompletion = @Sendable (_ cell: Int) throws -> Void
+
     /// Runs every cell and summarises each into estimates.
     public func run(progress: Progress? = nil) throws -> [CellResult] {
-        try run(config.study, progress: progress)
+        let statistics = try compute(progress: progress)
+        return try statistics.summarise()
+    }
+
+    /// All the work of a run, numbered cell-major: item c·R + r is replication r of cell c.
+    public var itemCount: Int { config.cells.count * config.replications }
+
+    /// The items of shard k of n (1 ≤ k ≤ n): the k-th of n contiguous, disjoint slices.
+    public static func shard(_ k: Int, of n: Int, items: Int) -> Range<Int> {
+        precondition(1 <= k && k <= n)
+        return (k - 1) * items / n ..< k * items / n
+    }
+
+    /// Prepares every cell (`init(cell:design:)`) and allocates its statistics table.
+    public func prepare() throws -> RunStatistics {
+        try prepare(config.study)
+    }
+
+    private func prepare<S: Study>(_ type: S.Type) throws -> RunStatistics {
+        let studies = try config.cells.map { try S(cell: $0, design: stream(cell: $0.index, replication: -1)) }
+        return RunStatistics(config: config, studies: studies)
+    }
+
+    /// Runs the replications in `items` (all by default) that `statistics` does not hold yet,
+    /// in parallel, and returns the statistics; `completed` is told of each cell that becomes
+    /// whole.
+    public func compute(items: Range<Int>? = nil, into statistics: RunStatistics? = nil,
+                        completed: CellCompletion? = nil, progress: Progress? = nil) throws -> RunStatistics {
+        try compute(config.study, items: items ?? 0..<itemCount, into: statistics ?? prepare(), completed: completed, progress: progress)
     }
 
     /// The statistics of one replication alone (replication −1 is not one: it is the design).
@@ -81,59 +112,60 @@ public struct Runner: Sendable {
                                 seed: seeds.seed(cell: cell, replication: replication, replications: config.replications))
     }
 
-    private func prepare<S: Study>(_: S.Type, _ cell: Cell) throws -> S {
-        try S(cell: cell, design: stream(cell: cell.index, replication: -1))
-    }
-
     private func replicate<S: Study>(_ type: S.Type, cell: Int, replication: Int) throws -> [Estimate] {
         BLAS.setThreads(1)
-        let study = try prepare(type, config.cells[cell])
+        let study = try S(cell: config.cells[cell], design: stream(cell: cell, replication: -1))
         var workspace = try study.makeWorkspace()
         let table = StatisticsTable(replications: 1, width: study.outputs.count)
         try study.replicate(stream(cell: cell, replication: replication), &workspace, table.row(0))
         return zip(study.outputs, table.row(0)).map { Estimate(output: $0, estimate: $1, mcse: nil) }
     }
 
-    private func run<S: Study>(_ type: S.Type, progress: Progress?) throws -> [CellResult] {
+    private func compute<S: Study>(_ type: S.Type, items: Range<Int>, into statistics: RunStatistics,
+                                   completed: CellCompletion?, progress: Progress?) throws -> RunStatistics {
         BLAS.setThreads(1)
         let replications = config.replications
-        let studies = try config.cells.map { try prepare(type, $0) }
-        let tables = studies.map { StatisticsTable(replications: replications, width: $0.outputs.count) }
-        let total = studies.count * replications
+        let studies = statistics.studies.map { $0 as! S }
+        let work = items.filter { !statistics.has(item: $0) }
+        // Replications left per cell, to tell when a cell becomes whole.
+        var counts = [Int](repeating: 0, count: config.cells.count)
+        for item in work { counts[item / replications] += 1 }
+        let left = Mutex(counts)
         let next = Atomic<Int>(0), done = Atomic<Int>(0)
         let failure = Mutex<(item: Int, error: any Error)?>(nil)
 
-        let work = { @Sendable (_: Int) in
+        let body = { @Sendable (_: Int) in
             var current: (cell: Int, workspace: S.Workspace)?
             while true {
-                let item = next.add(1, ordering: .relaxed).oldValue
-                guard item < total, failure.withLock({ $0 == nil }) else { return }
+                let position = next.add(1, ordering: .relaxed).oldValue
+                guard position < work.count, failure.withLock({ $0 == nil }) else { return }
+                let item = work[position]
                 let (cell, replication) = item.quotientAndRemainder(dividingBy: replications)
                 do {
                     if current?.cell != cell { current = (cell, try studies[cell].makeWorkspace()) }
                     try studies[cell].replicate(try stream(cell: cell, replication: replication),
-                                                &current!.workspace, tables[cell].row(replication))
+                                                &current!.workspace, statistics.tables[cell].row(replication))
+                    statistics.mark(item: item)
+                    let whole = left.withLock { left in left[cell] -= 1; return left[cell] == 0 }
+                    if whole { try completed?(cell) }
                 } catch {
                     failure.withLock { if $0 == nil || item < $0!.item { $0 = (item, error) } }
                     return
                 }
                 let finished = done.add(1, ordering: .relaxed).newValue
-                progress?(cell, finished, total)
+                progress?(cell, finished, work.count)
             }
         }
-        withoutActuallyEscaping(work) { work in
-            let body = UncheckedSendable(work)
-            DispatchQueue.concurrentPerform(iterations: threads) { body.value($0) }
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: threads) { shared.value($0) }
         }
         if let (item, error) = failure.withLock({ $0 }) {
             let (cell, replication) = item.quotientAndRemainder(dividingBy: replications)
             throw RunError(description: "cell \(cell), replication \(replication): \(error)")
         }
-        return try zip(config.cells, zip(studies, tables)).map { cell, pair in
-            CellResult(cell: cell, estimates: try Runner.summarise(pair.0.outputs, pair.1, cell: cell.index))
-        }
+        return statistics
     }
-
     /// The estimate of each output: the mean over replications, with MCSE = sd/√R
     /// (Morris, White & Crowther 2019), or a ratio of two means with its delta-method MCSE.
     /// A non-finite value is a failure, never a number to write.

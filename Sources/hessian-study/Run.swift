@@ -6,7 +6,10 @@ import Studies
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run configs and write NAME.csv, NAME.md and NAME.json for each.",
-        discussion: "Every config is checked before any runs. The CSV depends only on the config: the same config gives the same bytes for any --threads."
+        discussion: """
+            Every config is checked before any runs. The CSV depends only on the config: the same config gives the same bytes for any --threads, and for any split into shards merged back.
+            Completed cells are checkpointed in OUT/.checkpoints/NAME/; after an interruption, --resume skips them. SIGINT or SIGTERM leaves no partial result file.
+            """
     )
 
     @Argument(help: "Config files (JSON).")
@@ -18,11 +21,31 @@ struct Run: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Run only slice K of N of the (cell, replication) work and write NAME.part-K-of-N.json for `merge`.")
+    var shard: String?
+
+    @Flag(help: "Resume an interrupted run: skip the cells checkpointed in OUT/.checkpoints/NAME/.")
+    var resume = false
+
     @Flag(help: "No progress line on stderr.")
     var quiet = false
 
     func validate() throws {
         guard (1...4096).contains(threads) else { throw ValidationError("--threads: must be in 1...4096, got \(threads)") }
+        if shard != nil {
+            _ = try shardNumbers()
+            guard !resume else { throw ValidationError("--resume: not with --shard; re-run the shard instead") }
+        }
+    }
+
+    /// (K, N) from "K/N", 1 ≤ K ≤ N.
+    func shardNumbers() throws -> (Int, Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 1_000_000, (1...n).contains(k) else {
+            throw ValidationError("--shard: must be K/N with 1 ≤ K ≤ N, got \(shard)")
+        }
+        return (k, n)
     }
 
     func run() throws {
@@ -35,23 +58,48 @@ struct Run: ParsableCommand {
             }
         }
         let directory = try OutputDirectory.prepare(out)
+        Interruption.install()
         let commit = GitCommit.current
         for config in loaded {
             let started = Date()
+            let runner = Runner(config: config, threads: threads)
             let progress = quiet ? nil : ProgressLine.forTerminal(label: config.name, cells: config.cells.count)
-            let results = try Runner(config: config, threads: threads).run(progress: progress?.update)
+            if let (k, n) = try shardNumbers() {
+                let items = Runner.shard(k, of: n, items: runner.itemCount)
+                let statistics = try runner.compute(items: items, progress: progress?.update)
+                progress?.finish()
+                let file = directory.appendingPathComponent("\(config.name).part-\(k)-of-\(n).json")
+                try AtomicFiles.write([(file, PartFile.encode(statistics, items: items, shard: k, of: n, packageVersion: HessianStudy.version))])
+                say("\(config.name): shard \(k)/\(n), \(items.count) of \(runner.itemCount) replications in \(seconds(since: started)) s → \(file.path)")
+                continue
+            }
+            let checkpoints = Checkpoints(output: directory, name: config.name, packageVersion: HessianStudy.version)
+            let statistics = try runner.prepare()
+            if resume {
+                let cells = try checkpoints.load(into: statistics, studies: allStudies)
+                say("\(config.name): resuming, \(cells) of \(config.cells.count) cells checkpointed")
+            } else {
+                checkpoints.clear()
+            }
+            _ = try runner.compute(into: statistics, completed: { try checkpoints.save(cell: $0, of: statistics) },
+                                   progress: progress?.update)
             progress?.finish()
+            let results = try statistics.summarise()
             let provenance = Provenance(packageVersion: HessianStudy.version, gitCommit: commit, threads: threads,
                                         started: started, wallSeconds: Date().timeIntervalSince(started),
                                         commandLine: CommandLine.arguments)
             try ResultFiles(config: config, results: results).write(to: directory, provenance: provenance)
-            if !quiet {
-                FileHandle.standardError.write(Data(
-                    "\(config.name): \(config.cells.count) cells × \(config.replications) replications in \(String(format: "%.1f", provenance.wallSeconds)) s → \(directory.path)/\(config.name).{csv,md,json}\n".utf8))
-            }
+            checkpoints.clear()
+            say("\(config.name): \(config.cells.count) cells × \(config.replications) replications in \(seconds(since: started)) s → \(directory.path)/\(config.name).{csv,md,json}")
         }
     }
+
+    private func say(_ line: String) {
+        if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
 }
+
+func seconds(since start: Date) -> String { String(format: "%.1f", Date().timeIntervalSince(start)) }
 
 enum OutputDirectory {
     /// Creates `path` if missing and checks that files can be written there, before any run.

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import MonteCarlo
+import Studies
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge the part files of `run --shard K/N` into NAME.csv, NAME.md and NAME.json.",
+        discussion: "The parts must be all N shards of one config, seed and package version, each once. The CSV is byte for byte the one an unsharded run writes."
+    )
+
+    @Argument(help: "Part files (NAME.part-K-of-N.json).")
+    var parts: [String]
+
+    @Option(help: "Folder for the result files.")
+    var out: String = "results"
+
+    func run() throws {
+        let started = Date()
+        let files = try parts.map { try PartFile.read($0, studies: allStudies) }
+        let statistics = try PartFile.merge(files, packageVersion: HessianStudy.version)
+        let directory = try OutputDirectory.prepare(out)
+        Interruption.install()
+        let provenance = Provenance(packageVersion: HessianStudy.version, gitCommit: GitCommit.current, threads: 1,
+                                    started: started, wallSeconds: Date().timeIntervalSince(started),
+                                    commandLine: CommandLine.arguments)
+        try ResultFiles(config: statistics.config, results: statistics.summarise()).write(to: directory, provenance: provenance)
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check configs without running them: exit 0 if every one is valid, 2 with one line naming the file and key if not."
+    )
+
+    @Argument(help: "Config files (JSON).")
+    var configs: [String]
+
+    func run() throws {
+        for path in configs { _ = try Config.load(path: path, studies: allStudies) }
+    }
+}
+
+/// SIGINT and SIGTERM: remove the temporary files of writes in progress, say what survives, and
+/// exit with 128 + the signal. Results already renamed into place are whole; checkpoints of
+/// completed cells let `run --resume` go on.
+enum Interruption {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install() {
+        guard sources.isEmpty else { return }
+        for signal in [SIGINT, SIGTERM] {
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler {
+                AtomicFiles.removePending()
+                FileHandle.standardError.write(Data("\nhessian-study: interrupted; no partial result file was left. Completed cells are checkpointed: re-run with --resume to go on.\n".utf8))
+                exit(128 + signal)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
