@@ -168,7 +168,8 @@ public enum AtomicFiles {
         } catch {
             for file in written { try? FileManager.default.removeItem(at: file.temporary) }
             if let error = error as? RunError { throw error }
-            throw RunError(description: "cannot write results: \((error as NSError).localizedDescription)")
+            let target = written.last?.final.path ?? "results"
+            throw RunError(description: "\(target): cannot write: \((error as NSError).localizedDescription)")
         }
     }
 

@@ -89,7 +89,16 @@ public struct Runner: Sendable {
     }
 
     private func prepare<S: Study>(_ type: S.Type) throws -> RunStatistics {
-        let studies = try config.cells.map { try S(cell: $0, design: stream(cell: $0.index, replication: -1)) }
+        let studies = try config.cells.map { cell in
+            let study = try S(cell: cell, design: stream(cell: cell.index, replication: -1))
+            // Parameters so large that a closed form overflows would only give infinite estimates.
+            if let bad = study.outputs.first(where: { $0.theory.map { !$0.isFinite } ?? false }) {
+                let labels = cell.gridValues.map { "\($0.name) = \($0.value.compactText)" }.joined(separator: ", ")
+                throw ConfigError(file: config.file, key: cell.gridValues.isEmpty ? "fixed" : "grid",
+                                  message: "cell \(cell.index)\(labels.isEmpty ? "" : " (" + labels + ")"): the closed form of \(bad.quantity)\(bad.index.map { "[\($0)]" } ?? "") overflows; the parameters are too large for double precision")
+            }
+            return study
+        }
         return RunStatistics(config: config, studies: studies)
     }
 
