@@ -86,7 +86,8 @@ public struct AdaBeliefCurvature: Study {
         return (sumVariance / n, sumMean / n)
     }
 
-    /// One chain's state: m, v, s and the running time averages of v̂ and ŝ, per coordinate.
+    /// One chain's state: m, v, s and the sums of v̂ and ŝ over the current block of steps, per
+    /// coordinate (the totals are kept in the statistics; see ``BlockedSummation``).
     public final class Workspace {
         var m: [Double], v: [Double], s: [Double], sumV: [Double], sumS: [Double]
         init(dimension d: Int) {
@@ -108,7 +109,9 @@ public struct AdaBeliefCurvature: Study {
             workspace.s.withUnsafeMutableBufferPointer { s in
             workspace.sumV.withUnsafeMutableBufferPointer { sumV in
             workspace.sumS.withUnsafeMutableBufferPointer { sumS in
-                for i in 0..<d { (m[i], v[i], s[i], sumV[i], sumS[i]) = (0, 0, 0, 0, 0) }
+                let totalV = UnsafeMutableBufferPointer(rebasing: statistics[0..<d])
+                let totalS = UnsafeMutableBufferPointer(rebasing: statistics[d..<2 * d])
+                for i in 0..<d { (m[i], v[i], s[i], sumV[i], sumS[i], totalV[i], totalS[i]) = (0, 0, 0, 0, 0, 0, 0) }
                 for t in 1...steps {
                     let averaging = t > burnIn, correction = biasCorrection(beta2, t)
                     for i in 0..<d {
@@ -121,11 +124,17 @@ public struct AdaBeliefCurvature: Study {
                             sumS[i] += s[i] * correction
                         }
                     }
+                    if BlockedSummation.closesBlock(t) {
+                        BlockedSummation.fold(sumV, into: totalV)
+                        BlockedSummation.fold(sumS, into: totalS)
+                    }
                 }
+                BlockedSummation.fold(sumV, into: totalV)
+                BlockedSummation.fold(sumS, into: totalS)
                 let n = Double(steps - burnIn)
                 var errorRaw = 0.0, errorCentred = 0.0, norm = 0.0
                 for i in 0..<d {
-                    let vBar = sumV[i] / n, sBar = sumS[i] / n
+                    let vBar = totalV[i] / n, sBar = totalS[i] / n
                     statistics[i] = vBar
                     statistics[d + i] = sBar
                     // Each as an estimate of hᵢ: √v̄/σ, and √(s̄/factor)/σ with AdaBelief's known factor.

@@ -1,5 +1,6 @@
 import CGSL
 import GSL
+import MonteCarlo
 import Synchronization
 
 /// One chain of ``Dynamics``: the optimizer state per coordinate and the running time averages.
@@ -10,14 +11,17 @@ import Synchronization
 /// branch-free loop over contiguous arrays.
 public final class Chain {
     let dimension: Int
-    /// The seven arrays z, δ, m, v, Σg², Σδ², Σratio in one block. Arrays whose starts lie a
+    /// The ten arrays z, δ, m, v, the block sums Σg², Σδ², Σratio and their totals
+    /// (``BlockedSummation``) in one allocation. Arrays whose starts lie a
     /// multiple of 4 KiB apart share L1 cache sets; with d = 1000 the nine streams of two workers
     /// on hyperthreads of one core thrashed (88 against 134 M coordinate-steps/s at d = 1001), so
     /// consecutive arrays are staggered by an odd number of cache lines, and each chain's block
     /// by a further offset of its own.
     private let storage: UnsafeMutablePointer<Double>
     private let stride: Int, offset: Int
+    /// The time sum of the sharpness (total, and over the current block of steps).
     var sumSharpness = 0.0
+    private var blockSharpness = 0.0
 
     private static let made = Atomic<Int>(0)
 
@@ -25,8 +29,8 @@ public final class Chain {
         dimension = d
         stride = (d + 7) / 8 * 8 + 24
         offset = 8 * (Chain.made.add(1, ordering: .relaxed).oldValue % 8 * 5)
-        storage = .allocate(capacity: 7 * stride + 8 * 40)
-        storage.initialize(repeating: 0, count: 7 * stride + 8 * 40)
+        storage = .allocate(capacity: 10 * stride + 8 * 40)
+        storage.initialize(repeating: 0, count: 10 * stride + 8 * 40)
     }
 
     deinit { storage.deallocate() }
@@ -39,9 +43,13 @@ public final class Chain {
     var delta: UnsafeMutableBufferPointer<Double> { array(1) }
     var m: UnsafeMutableBufferPointer<Double> { array(2) }
     var v: UnsafeMutableBufferPointer<Double> { array(3) }
-    var sumGradientSquares: UnsafeMutableBufferPointer<Double> { array(4) }
-    var sumDeltaSquares: UnsafeMutableBufferPointer<Double> { array(5) }
-    var sumNewtonRatio: UnsafeMutableBufferPointer<Double> { array(6) }
+    private var blockGradientSquares: UnsafeMutableBufferPointer<Double> { array(4) }
+    private var blockDeltaSquares: UnsafeMutableBufferPointer<Double> { array(5) }
+    private var blockNewtonRatio: UnsafeMutableBufferPointer<Double> { array(6) }
+    /// Σ gᵢ², Σ δᵢ² and Σ ηhᵢ/(√v̂ᵢ + ε) over the averaged steps.
+    var sumGradientSquares: UnsafeMutableBufferPointer<Double> { array(7) }
+    var sumDeltaSquares: UnsafeMutableBufferPointer<Double> { array(8) }
+    var sumNewtonRatio: UnsafeMutableBufferPointer<Double> { array(9) }
 
     /// Runs `study.steps` steps of the shared update rule (``Optimizer``) from δ = m = v = 0.
     func run(_ study: Dynamics, _ stream: RandomStream) throws {
@@ -50,15 +58,23 @@ public final class Chain {
         let adaptive = study.optimizer.isAdaptive
         // r = g − centring·m: 1 for AdaBelief's (g − m)², 0 for Adam's g².
         let centring = study.optimizer.isCentred ? 1.0 : 0.0
-        sumSharpness = 0
         var beta1Power = 1.0, beta2Power = 1.0
         let (z, delta, m, v) = (self.z, self.delta, self.m, self.v)
-        let (sumG2, sumD2, sumRatio) = (sumGradientSquares, sumDeltaSquares, sumNewtonRatio)
+        let (sumG2, sumD2, sumRatio) = (blockGradientSquares, blockDeltaSquares, blockNewtonRatio)
+        let (totalG2, totalD2, totalRatio) = (sumGradientSquares, sumDeltaSquares, sumNewtonRatio)
         let etaH = study.h.map { eta * $0 }
         try etaH.withUnsafeBufferPointer { etaH in
         try study.h.withUnsafeBufferPointer { h in
         try study.noiseScale.withUnsafeBufferPointer { noise in
             for i in 0..<d { (delta[i], m[i], v[i], sumG2[i], sumD2[i], sumRatio[i]) = (0, 0, 0, 0, 0, 0) }
+            for i in 0..<d { (totalG2[i], totalD2[i], totalRatio[i]) = (0, 0, 0) }
+            (sumSharpness, blockSharpness) = (0, 0)
+            func fold() {
+                BlockedSummation.fold(sumG2, into: totalG2)
+                BlockedSummation.fold(sumD2, into: totalD2)
+                BlockedSummation.fold(sumRatio, into: totalRatio)
+                BlockedSummation.fold(&blockSharpness, into: &sumSharpness)
+            }
             for t in 1...study.steps {
                 beta1Power *= beta1
                 beta2Power *= beta2
@@ -79,8 +95,10 @@ public final class Chain {
                 guard size < 1e300 else {
                     throw Divergence(step: t, coordinate: (0..<d).first { !(abs(delta[$0]) < 1e150) } ?? 0)
                 }
-                sumSharpness += weight * sharpness
+                blockSharpness += weight * sharpness
+                if BlockedSummation.closesBlock(t) { fold() }
             }
+            fold()
         }}}
     }
 }

@@ -99,10 +99,12 @@ public struct GaussNewton: Study {
     /// Per-worker buffers: δ, θ, one input x, the batch gradient, and the running sums.
     public final class Workspace {
         var delta: [Double], theta: [Double], x: [Double], gradient: [Double]
-        var sumSquares: [Double], sumJacobianSquares: [Double]
+        /// Σ g² and Σ J² over the current block of samples, and their totals (``BlockedSummation``).
+        var sumSquares: [Double], sumJacobianSquares: [Double], totalSquares: [Double], totalJacobianSquares: [Double]
         init(dimension d: Int) {
             let zeros = [Double](repeating: 0, count: d)
             (delta, theta, x, gradient, sumSquares, sumJacobianSquares) = (zeros, zeros, zeros, zeros, zeros, zeros)
+            (totalSquares, totalJacobianSquares) = (zeros, zeros)
         }
     }
 
@@ -121,8 +123,10 @@ public struct GaussNewton: Study {
         workspace.gradient.withUnsafeMutableBufferPointer { g in
         workspace.sumSquares.withUnsafeMutableBufferPointer { sumSquares in
         workspace.sumJacobianSquares.withUnsafeMutableBufferPointer { sumJJ in
-            for i in 0..<d { (sumSquares[i], sumJJ[i]) = (0, 0) }
-            for _ in 0..<samples {
+        workspace.totalSquares.withUnsafeMutableBufferPointer { totalSquares in
+        workspace.totalJacobianSquares.withUnsafeMutableBufferPointer { totalJJ in
+            for i in 0..<d { (sumSquares[i], sumJJ[i], totalSquares[i], totalJJ[i]) = (0, 0, 0, 0) }
+            for sample in 1...samples {
                 for i in 0..<d {
                     delta[i] = spread > 0 ? spread * stream.gaussian() : 0
                     theta[i] = thetaStar[i] + delta[i]
@@ -159,9 +163,15 @@ public struct GaussNewton: Study {
                     let gi = g[i] / Double(batch)
                     sumSquares[i] += gi * gi
                 }
+                if BlockedSummation.closesBlock(sample) {
+                    BlockedSummation.fold(sumSquares, into: totalSquares)
+                    BlockedSummation.fold(sumJJ, into: totalJJ)
+                }
             }
-            for i in 0..<d { statistics[i] = sumSquares[i] / Double(samples) }
-        }}}}}}}}
+            BlockedSummation.fold(sumSquares, into: totalSquares)
+            BlockedSummation.fold(sumJJ, into: totalJJ)
+            for i in 0..<d { statistics[i] = totalSquares[i] / Double(samples) }
+        }}}}}}}}}}
         let v = UnsafeMutableBufferPointer(rebasing: statistics[0..<d])
         var k = d
         if hasSlope {
@@ -173,7 +183,7 @@ public struct GaussNewton: Study {
         }
         let draws = Double(samples * batch)
         for i in 0..<d {
-            statistics[k + i] = noiseSigma * noiseSigma * workspace.sumJacobianSquares[i] / draws / Double(batch)
+            statistics[k + i] = noiseSigma * noiseSigma * workspace.totalJacobianSquares[i] / draws / Double(batch)
             statistics[k + d + i] = v[i] / statistics[k + i]
         }
         k += 2 * d

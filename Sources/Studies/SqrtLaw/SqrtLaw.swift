@@ -83,7 +83,7 @@ public struct SqrtLaw: Study {
     }
 
     public final class Workspace {
-        /// Σ gᵢ² over the samples (diagonal path).
+        /// Σ gᵢ² over the current block of samples (diagonal path; see ``BlockedSummation``).
         var sumOfSquares: [Double]
         /// Per-coordinate scale σ·hᵢ^(1−α/2) of g = Hδ (diagonal path).
         let gradientScale: [Double]
@@ -114,16 +114,20 @@ public struct SqrtLaw: Study {
             return
         }
         // Diagonal path: gᵢ = hᵢδᵢ = σ·hᵢ^(1−α/2)·zᵢ, z ~ N(0, I); only d sums, no d×d matrix.
+        // Blocks of samples are summed apart and folded into the totals, kept in `statistics`.
+        let totals = UnsafeMutableBufferPointer(rebasing: statistics[0..<d])
         workspace.sumOfSquares.withUnsafeMutableBufferPointer { sums in
             workspace.gradientScale.withUnsafeBufferPointer { scale in
-                for i in 0..<d { sums[i] = 0 }
-                for _ in 0..<samples {
+                for i in 0..<d { (sums[i], totals[i]) = (0, 0) }
+                for sample in 1...samples {
                     for i in 0..<d {
                         let g = scale[i] * stream.gaussian()
                         sums[i] += g * g
                     }
+                    if BlockedSummation.closesBlock(sample) { BlockedSummation.fold(sums, into: totals) }
                 }
-                for i in 0..<d { statistics[i] = sums[i] / Double(samples) }
+                BlockedSummation.fold(sums, into: totals)
+                for i in 0..<d { totals[i] /= Double(samples) }
             }
         }
         if d < outputs.count {
