@@ -121,6 +121,18 @@ struct HostileInputTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path + "/x.csv"))
     }
 
+    /// Overflow inside a run (g² finite, its spread not) is a failure with a message, never an
+    /// infinity written to a CSV.
+    @Test func overflowInARunIsReportedNotWritten() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("extreme.json")
+        try Data(#"{"study": "sqrt-law", "seed": 1, "replications": 3, "fixed": {"spectrum": [1, 1e150], "sigma": 1, "samples": 10}}"#.utf8).write(to: config)
+        let result = try hessianStudy(["run", config.path, "--out", folder.path, "--quiet"])
+        #expect(result.status == 1 && result.err.contains("non-finite"), "\(result.err)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("extreme.csv").path))
+    }
+
     /// A read-only folder is a usage error; a full disk a failure that leaves no result file.
     /// Both need tmpfs mounts (root); without them the test says so and checks nothing else.
     @Test func readOnlyFolderAndFullDisk() throws {
