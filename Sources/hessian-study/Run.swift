@@ -58,6 +58,15 @@ struct Run: ParsableCommand {
             }
         }
         let directory = try OutputDirectory.prepare(out)
+        for config in loaded {
+            let input = URL(fileURLWithPath: config.file).standardizedFileURL.resolvingSymlinksInPath().path
+            for suffix in ["csv", "md", "json"] {
+                let output = directory.appendingPathComponent("\(config.name).\(suffix)").standardizedFileURL.resolvingSymlinksInPath().path
+                guard output != input else {
+                    throw UsageError(description: "--out \(out): \(config.name).\(suffix) would overwrite the config \(config.file) itself; write the results to another folder")
+                }
+            }
+        }
         Interruption.install()
         let commit = GitCommit.current
         for config in loaded {

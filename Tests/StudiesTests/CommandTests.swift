@@ -77,9 +77,10 @@ struct CommandTests {
             {"name": "mine", "study": "sqrt-law", "seed": 7, "replications": 40,
              "fixed": {"spectrum": [0.3, 1, 4, 20, 75], "sigma": 2.5, "alpha": 0.5, "samples": 3000}}
             """.utf8).write(to: config)
-        let result = try hessianStudy(["run", config.path, "--out", folder.path, "--threads", "2"])
+        let out = folder.appendingPathComponent("results")
+        let result = try hessianStudy(["run", config.path, "--out", out.path, "--threads", "2"])
         #expect(result.status == 0, "\(result.err)")
-        let rows = try readCSV(folder.appendingPathComponent("mine.csv"))
+        let rows = try readCSV(out.appendingPathComponent("mine.csv"))
         #expect(rows.count == 6)
         for row in rows {
             let estimate = Double(row["estimate"]!)!, mcse = Double(row["mcse"]!)!, theory = Double(row["theory"]!)!
@@ -92,9 +93,9 @@ struct CommandTests {
             #expect(abs(estimate - theory) < 4.5 * mcse, "\(row)")
         }
         for file in ["mine.md", "mine.json"] {
-            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path))
         }
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     }
 
@@ -108,5 +109,32 @@ struct CommandTests {
         #expect(result.out.hasPrefix("cell,replication,quantity,index,value\n0,1,v,0,"))
         let bad = try hessianStudy(["replicate", config.path, "--cell", "3", "--replication", "0"])
         #expect(bad.status == 2)
+    }
+}
+
+/// The progress line: on a terminal (here a pseudo-terminal from `script`) it shows the cell,
+/// the replications done and an ETA; with stderr redirected, or with --quiet, nothing.
+struct ProgressTests {
+    @Test func progressOnlyOnATerminal() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("p.json")
+        try Data(#"{"study": "ema", "seed": 1, "replications": 400, "fixed": {"steps": 2000}, "grid": {"beta2": [0.9, 0.99]}}"#.utf8).write(to: config)
+        let out = folder.appendingPathComponent("out")
+        let piped = try hessianStudy(["run", config.path, "--out", out.path])
+        #expect(piped.status == 0 && !piped.err.contains("ETA"), "\(piped.err)")
+        // Results written beside the config would overwrite it with its own manifest: refused.
+        let clash = try hessianStudy(["run", config.path, "--out", folder.path])
+        #expect(clash.status == 2 && clash.err.contains("would overwrite the config"), "\(clash.err)")
+        guard FileManager.default.fileExists(atPath: "/usr/bin/script") else { return }
+        let typescript = folder.appendingPathComponent("typescript")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qc", "'\(executable.path)' run '\(config.path)' --out '\(out.path)'", typescript.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let screen = try String(decoding: Data(contentsOf: typescript), as: UTF8.self)
+        #expect(screen.contains("p: cell 1/2,") && screen.contains("replications,") && screen.contains("ETA"), "\(screen.prefix(600))")
     }
 }

@@ -96,9 +96,9 @@ struct DynamicsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("diverges.json")
         try Data(#"{"study": "dynamics", "seed": 1, "replications": 2, "fixed": {"optimizer": "adabelief", "lr": 0.01, "beta1": 0, "noise_sigma": 1, "spectrum": [1, 100], "steps": 10000}}"#.utf8).write(to: config)
-        let result = try hessianStudy(["run", config.path, "--out", folder.path])
+        let result = try hessianStudy(["run", config.path, "--out", folder.appendingPathComponent("out").path])
         #expect(result.status == 1)
         #expect(result.err.contains("diverged"), "\(result.err)")
-        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("diverges.csv").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/diverges.csv").path))
     }
 }
