@@ -202,9 +202,9 @@ public enum Figures {
         guard !plots.isEmpty else { return nil }
         let name = optimizer == "adam" ? "Adam" : "RMSProp"
         var hc = ""
-        if let c = r.rows("exponent_below", ["optimizer": optimizer]).first, case .object(let config) = r.manifest["config"],
-           case .object(let fixed) = config["fixed"], case .number(let eta) = fixed["lr"], case .number(let sigma) = fixed["noise_sigma"] {
-            _ = c
+        // h_c = 4L²σₙ²/(Bη²) from the config as run (fixed parameters only).
+        if case .object(let config) = r.manifest["config"], case .object(let fixed) = config["fixed"],
+           case .number(let eta) = fixed["lr"], case .number(let sigma) = fixed["noise_sigma"] {
             let beta1: Double = optimizer == "adam" ? { if case .number(let b) = fixed["beta1"] { return b } else { return 0.9 } }() : 0
             let limit = 2 * (1 + beta1) / (1 - beta1)
             let batch: Double = { if case .number(let b) = fixed["batch"] { return b } else { return 1 } }()
