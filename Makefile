@@ -9,6 +9,8 @@
 #                      CSV byte with the committed results/ (what CI runs after the tests)
 #   make bench         the kernels against NumPy in one run, with ratios and targets
 #   make bench-guard   short version for CI: fails if a kernel is below half of NumPy
+#   make test-slurm    as root: a real one-node Slurm cluster on loopback runs a study as an array job
+#                      and with scripts/parallel.sh; the merged CSVs must match an unsharded run (~35 s)
 
 SWIFT   ?= swift
 RELEASE := .build/release/hessian-study
@@ -16,7 +18,7 @@ CONFIGS := $(sort $(wildcard studies/*.json))
 QUICK   := $(sort $(wildcard studies/quick/*.json))
 SCRATCH := .build/study-check
 
-.PHONY: all deps build test study study-quick study-check bench bench-guard clean
+.PHONY: all deps build test study study-quick study-check bench bench-guard test-slurm clean
 
 VENV := bench/.venv
 
@@ -61,6 +63,9 @@ bench: build $(VENV)/bin/python
 bench-guard: build $(VENV)/bin/python
 	$(SWIFT) build -c release --product hessian-bench
 	$(VENV)/bin/python bench/compare.py --guard
+
+test-slurm: build
+	HESSIAN_STUDY=$(CURDIR)/$(RELEASE) scripts/slurm/test.sh
 
 clean:
 	rm -rf .build
