@@ -117,8 +117,9 @@ public enum Claims {
             evidence: evidence, figures: ["adabelief.svg"], tables: ["adabelief"])
     }
 
-    /// C1, Adam as a diagonal Newton method, from `dynamics` (T5).
-    public static func diagonalNewton(_ r: StudyResults) -> ClaimDecision? {
+    /// C1, Adam as a diagonal Newton method, from `dynamics` (T5) and, where it was run,
+    /// `dynamics-edge` (the adaptive methods over eight decades of curvature).
+    public static func diagonalNewton(_ r: StudyResults, wide: StudyResults? = nil) -> ClaimDecision? {
         guard let beta2 = r.values(of: "beta2").last else { return nil }
         var evidence: [String] = [], edge = true
         for optimizer in ["rmsprop", "adam"] {
@@ -128,11 +129,18 @@ public enum Claims {
             edge = edge && low.estimate < 0.5 * high.estimate
         }
         guard !evidence.isEmpty else { return nil }
+        if let wide, let beta2 = wide.values(of: "beta2").last {
+            for optimizer in ["rmsprop", "adam"] {
+                guard let above = wide.scalar("exponent_above", ["optimizer": optimizer, "beta2": beta2]),
+                      let sharpness = wide.scalar("sharpness", ["optimizer": optimizer, "beta2": beta2]) else { continue }
+                evidence.append("Over eight decades of h (`dynamics-edge`, β₂ = \(beta2)), \(optimizer == "adam" ? "Adam" : "RMSProp")'s exponent above h_c is \(above.described), and its sharpness \(sharpness.described) sits at the stability limit \(optimizer == "adam" ? "38" : "2").")
+            }
+        }
         return ClaimDecision(
             claim: "C1", title: "Adam is a diagonal Newton method", verdict: edge ? .holdsUnderConditions : .fails,
             summary: edge
                 ? "only at the adaptive edge of stability: there ηh/√v̂ is pinned near the stability limit, a Newton step scaled by that constant; in the Gauss–Newton regime the ratio falls like √h and Adam is no Newton method."
                 : "Adam's effective step does not track 1/h in either regime.",
-            evidence: evidence, figures: ["dynamics-rmsprop.svg", "dynamics-adam.svg"], tables: ["dynamics"])
+            evidence: evidence, figures: ["dynamics-rmsprop.svg", "dynamics-adam.svg"], tables: ["dynamics", "dynamics-edge"])
     }
 }

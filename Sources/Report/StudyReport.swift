@@ -21,7 +21,7 @@ public struct StudyReport {
     /// The decisions on C1–C5, in claim order, for the studies present.
     public var decisions: [ClaimDecision] {
         [
-            studies["dynamics"].flatMap(Claims.diagonalNewton),
+            studies["dynamics"].flatMap { Claims.diagonalNewton($0, wide: studies["dynamics-edge"]) },
             studies["sqrt-law"].flatMap(Claims.squareRootLaw),
             studies["ema"].flatMap(Claims.averagingHorizons),
             studies["gauss-newton"].flatMap { Claims.gaussNewtonLaw($0, beyond: studies["gauss-newton-beyond"]) },
@@ -49,6 +49,10 @@ public struct StudyReport {
         }
         if let rms = exponents("rmsprop", top), let adam = exponents("adam", top) {
             text += " Under RMSProp and Adam, v follows the Gauss–Newton law for curvatures below h_c = 4L²σₙ²/(Bη²) and turns to the square-root law (C2: v ∝ h², √v ∝ h) above it, where the preconditioned curvature ηh/√v̂ is pinned at the stability limit L (RMSProp: \(rms); Adam: \(adam), at β₂ = \(top))."
+        }
+        if let edge = studies["dynamics-edge"], let b = edge.values(of: "beta2").last,
+           let above = edge.scalar("exponent_above", ["optimizer": "adam", "beta2": b]) {
+            text += " Over eight decades of curvature Adam's exponent reaches \(String(format: "%.2f", above.estimate)) above h_c, on its way to 2."
         }
         let gaps = betas.compactMap { b in
             let worst = ["rmsprop", "adam"].compactMap { gap($0, b) }.max()
