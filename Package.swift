@@ -4,6 +4,7 @@
 //
 // Layers, each importing only those below it:
 //   CGSL         the GNU Scientific Library (module map + shim header)
+//   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
 //   Studies      one file per study of STUDIES.md
@@ -29,6 +30,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CGSL"),
+        .target(name: "CKernels"),
         .target(
             name: "GSL",
             dependencies: ["CGSL"],
@@ -41,7 +43,7 @@ let package = Package(
             ]
         ),
         .target(name: "MonteCarlo", dependencies: ["GSL"]),
-        .target(name: "Studies", dependencies: ["CGSL", "GSL", "MonteCarlo"]),
+        .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo"]),
         .target(name: "Report", dependencies: ["MonteCarlo", "Studies"]),
         .executableTarget(
             name: "hessian-study",

@@ -1,4 +1,4 @@
-import CGSL
+import CKernels
 import GSL
 import MonteCarlo
 import Synchronization
