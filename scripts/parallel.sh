@@ -42,24 +42,8 @@ jobs=${JOBS:-$cores}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a positive integer, got '$jobs'" 2
 [ "$jobs" -le "$shards" ] || jobs=$shards
 
-# The config's "name" (the stem of the result files), else the file's stem.
-config_name() {
-  local name=
-  if command -v python3 >/dev/null 2>&1; then
-    name=$(python3 -c 'import json, sys
-n = json.load(open(sys.argv[1])).get("name")
-print(n if isinstance(n, str) else "")' "$1" 2>/dev/null) || name=
-  elif command -v jq >/dev/null 2>&1; then
-    name=$(jq -r 'if (.name | type) == "string" then .name else "" end' "$1" 2>/dev/null) || name=
-  else
-    name=$(sed -n 's/^[[:space:]]*"name"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" | head -n 1)
-  fi
-  if [ -z "$name" ]; then name=$(basename "$1"); name=${name%.*}; fi
-  printf '%s\n' "$name"
-}
-
-"$bin" check "$config" || exit 2
-name=$(config_name "$config")
+# The stem of the result files, as the package reads it (exit 2 if the config is invalid).
+name=$("$bin" check --name "$config") || exit 2
 mkdir -p "$parts" "$out"
 rm -f "$parts/$name".part-*-of-"$shards".json
 

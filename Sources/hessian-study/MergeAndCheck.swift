@@ -36,7 +36,13 @@ struct Check: ParsableCommand {
     @Argument(help: "Config files (JSON).")
     var configs: [String]
 
+    @Flag(help: "Print each config's name (the stem of its result files), one per line.")
+    var name = false
+
     func run() throws {
-        for path in configs { _ = try Config.load(path: path, studies: allStudies) }
+        for path in configs {
+            let config = try Config.load(path: path, studies: allStudies)
+            if name { print(config.name) }
+        }
     }
 }
