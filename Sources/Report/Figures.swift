@@ -92,15 +92,25 @@ public enum Figures {
         }
     }
 
+    /// One per-coordinate series: its datablock, a dashed theory line and the simulated points
+    /// (with 95% error bars when asked), in line style `k + 1`.
+    static func series(_ name: String, _ rows: [[Double]], style k: Int, title: String, errorBars: Bool = false)
+        -> (block: String, plots: [String])
+    {
+        let points = errorBars ? "using 1:2:(1.96*$3) with yerrorbars" : "using 1:2 with points"
+        return (block(name, rows), ["$\(name) using 1:4 with lines ls \(k + 1) dt 2 notitle",
+                                    "$\(name) \(points) ls \(k + 1) title '\(title)'"])
+    }
+
     static func sqrtLaw(_ r: StudyResults) -> Figure? {
         guard let h = spectrum(r) else { return nil }
         var script = "", plots: [String] = []
         for (k, alpha) in r.values(of: "alpha").enumerated() {
             let rows = byCoordinate(r.rows("v", ["rotation": "none", "alpha": alpha]), h)
             guard !rows.isEmpty else { continue }
-            script += block("a\(k)", rows)
-            plots.append("$a\(k) using 1:4 with lines ls \(k + 1) dt 2 notitle")
-            plots.append("$a\(k) using 1:2 with points ls \(k + 1) title 'α = \(alpha): simulated v, slope \(String(format: "%.3f", 2 - (Double(alpha) ?? 0)))'")
+            let s = series("a\(k)", rows, style: k, title: "α = \(alpha): simulated v, slope \(String(format: "%.3f", 2 - (Double(alpha) ?? 0)))")
+            script += s.block
+            plots += s.plots
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: "sqrt-law", script: script + """
@@ -117,9 +127,9 @@ public enum Figures {
         var script = "", plots: [String] = []
         for (k, spread) in r.values(of: "spread").enumerated() where k < 6 {
             let rows = byCoordinate(r.rows("v", ["batch": batch, "spread": spread]), h)
-            script += block("s\(k)", rows)
-            plots.append("$s\(k) using 1:4 with lines ls \(k + 1) dt 2 notitle")
-            plots.append("$s\(k) using 1:2 with points ls \(k + 1) title 's = \(spread)'")
+            let s = series("s\(k)", rows, style: k, title: "s = \(spread)")
+            script += s.block
+            plots += s.plots
         }
         return Figure(name: "gauss-newton", script: script + """
             set title "gauss-newton (T3), B = \(batch): E[g_B^2] against h; dashed: T3. Slope 1 at θ* (C4), 2 far away (C2)"
@@ -136,9 +146,9 @@ public enum Figures {
         for (k, spread) in r.values(of: "spread").enumerated() where k < 6 {
             let rows = byCoordinate(r.rows("local_slope", ["batch": batch, "spread": spread]), h)
             guard !rows.isEmpty else { continue }
-            script += block("l\(k)", rows)
-            plots.append("$l\(k) using 1:4 with lines ls \(k + 1) dt 2 notitle")
-            plots.append("$l\(k) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) title 's = \(spread)'")
+            let s = series("l\(k)", rows, style: k, title: "s = \(spread)", errorBars: true)
+            script += s.block
+            plots += s.plots
             if let hc = r.scalar("h_c", ["batch": batch, "spread": spread]), let top = h.max(), let bottom = h.min(),
                hc.estimate > bottom, hc.estimate < top {
                 arrows += "set arrow from \(format(hc.estimate)), graph 0 to \(format(hc.estimate)), graph 1 nohead ls \(k + 1) dt 3\n"
