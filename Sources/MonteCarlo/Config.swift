@@ -220,6 +220,24 @@ public struct Config: Sendable {
         self.cells = cells
     }
 
+    /// The parameters the config leaves to their defaults, with the values they took: with
+    /// `source` and the generator, the config exactly as run.
+    public var defaultsUsed: JSONObject {
+        func set(_ section: String, _ key: String) -> Bool {
+            if case .object(let object) = source[section] { return object[key] != nil }
+            return false
+        }
+        return JSONObject(study.parameters.compactMap { p in
+            guard let value = p.defaultValue, !set("fixed", p.name), !set("grid", p.name) else { return nil }
+            switch value {
+            case .number(let x): return (p.name, .number(x))
+            case .integer(let n): return (p.name, .number(Double(n)))
+            case .choice(let c): return (p.name, .string(c))
+            case .spectrum(let s): return (p.name, .array(s.values.map(JSONValue.number)))
+            }
+        })
+    }
+
     static func read(_ path: String) throws(ConfigError) -> [UInt8] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

@@ -92,6 +92,8 @@ public struct ResultFiles {
             ("study", .string(config.study.name)),
             ("config_file", .string(config.file)),
             ("config", .object(config.source)),
+            ("defaults", .object(config.defaultsUsed)),
+            ("generator", .string(config.generator.rawValue)),
             ("seed", .number(Double(config.seed))),
             ("replications", .number(Double(config.replications))),
             ("cells", .number(Double(config.cells.count))),
