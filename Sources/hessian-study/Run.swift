@@ -127,13 +127,15 @@ enum OutputDirectory {
     }
 }
 
-/// The commit of the checkout the running executable was built in, "-dirty" if it has
-/// uncommitted changes to tracked files; nil outside a git checkout.
+/// The commit of the checkout the running executable was built in, "-dirty" if its code
+/// (Sources/, Package.swift) has uncommitted changes; nil outside a git checkout. Result files
+/// being rewritten by the run itself do not make it dirty.
 enum GitCommit {
     static var current: String? {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         guard let head = git(["-C", folder, "rev-parse", "HEAD"]), !head.isEmpty else { return nil }
-        let dirty = git(["-C", folder, "status", "--porcelain", "--untracked-files=no"]).map { !$0.isEmpty } ?? false
+        let top = git(["-C", folder, "rev-parse", "--show-toplevel"]) ?? folder
+        let dirty = git(["-C", top, "status", "--porcelain", "--untracked-files=no", "--", "Sources", "Package.swift"]).map { !$0.isEmpty } ?? false
         return head + (dirty ? "-dirty" : "")
     }
 
