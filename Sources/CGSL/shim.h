@@ -60,7 +60,6 @@ static inline const void *hs_cblas_dgemm_address(void) { return dlsym((void *)0,
 // MARK: OpenBLAS (only called when the OpenBLAS trait is on)
 
 extern void openblas_set_num_threads(int num_threads);
-extern int openblas_get_num_threads(void);
 extern char *openblas_get_config(void);
 
 #endif

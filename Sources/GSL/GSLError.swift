@@ -34,7 +34,6 @@ public struct GSLError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let outOfMemory = Int32(GSL_ENOMEM)
     public static let badLength = Int32(GSL_EBADLEN)
     public static let notSquare = Int32(GSL_ENOTSQR)
-    public static let invalidArgument = Int32(GSL_EINVAL)
 }
 
 /// Process-wide GSL set-up.

@@ -45,9 +45,6 @@ public final class RandomStream {
 
     deinit { gsl_rng_free(rng) }
 
-    /// A uniform draw on [0, 1) (`gsl_rng_uniform`).
-    @inlinable public func uniform() -> Double { gsl_rng_uniform(rng) }
-
     /// A standard normal draw by Marsaglia and Tsang's ziggurat (`gsl_ran_gaussian_ziggurat`).
     @inlinable public func gaussian() -> Double { gsl_ran_gaussian_ziggurat(rng, 1.0) }
 

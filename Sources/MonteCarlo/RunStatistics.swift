@@ -51,12 +51,6 @@ public final class RunStatistics: @unchecked Sendable {
         present[item] = true
     }
 
-    /// Whether every replication of `cell` is present.
-    public func isComplete(cell: Int) -> Bool {
-        let r = config.replications
-        return (cell * r ..< (cell + 1) * r).allSatisfy { present[$0] }
-    }
-
     /// The estimates of every cell; all items must be present.
     public func summarise() throws -> [CellResult] {
         if let item = missing.first {
