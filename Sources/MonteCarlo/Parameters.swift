@@ -8,12 +8,6 @@ public enum Spectrum: Sendable, Equatable {
     case explicit([Double])
     case geometric(min: Double, max: Double, count: Int)
 
-    /// A spectrum as a config writes it; nil if it is not a valid one.
-    public init?(json: JSONValue) {
-        guard let spectrum = try? Parameter.spectrum(json) else { return nil }
-        self = spectrum
-    }
-
     /// The number of eigenvalues, d.
     public var count: Int {
         switch self {

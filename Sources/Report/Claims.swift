@@ -8,7 +8,7 @@ public enum Claims {
         let iso = ["rotation": "none", "alpha": "0"], rotated = ["rotation": "haar", "alpha": "0"]
         guard let slope = r.scalar("slope", iso) else { return nil }
         let diagonal = agreement(r.rows("v", ["rotation": "none"]))
-        let t1Holds = slope.agrees && diagonal.agreeing * 100 >= diagonal.total * 99
+        let t1Holds = slope.agrees && mostlyAgree(diagonal)
         var evidence = [
             "Diagonal H, δ ~ N(0, σ²I): slope of log v on log h \(slope.described); \(diagonal.agreeing) of \(diagonal.total) `v` rows within \(Int(agreementBound)) MCSE of σ²h^(2−α) across α.",
         ]
@@ -72,7 +72,7 @@ public enum Claims {
         let relVar = r.rows("rel_var")
         guard !relVar.isEmpty else { return nil }
         let t4 = agreement(relVar)
-        let t4Holds = t4.agreeing * 100 >= t4.total * 99
+        let t4Holds = mostlyAgree(t4)
         var evidence = ["T4 at finite t: \(t4.agreeing) of \(t4.total) `rel_var` rows within \(Int(agreementBound)) MCSE."]
         let uncorrelated = ["rho": "0", "beta1": r.values(of: "beta1").last ?? ""]
         let sd = r.values(of: "beta2").compactMap { b in
@@ -108,7 +108,7 @@ public enum Claims {
                 evidence.append("c = \(offset): relative error in h of √v̂/σ \(w.described), of AdaBelief's √(ŝ/factor)/σ \(e.described).")
             }
         }
-        let holds = recovers && t6.agreeing * 100 >= t6.total * 99
+        let holds = recovers && mostlyAgree(t6)
         return ClaimDecision(
             claim: "C5", title: "AdaBelief", verdict: holds ? .holdsUnderConditions : .fails,
             summary: holds

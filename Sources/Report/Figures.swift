@@ -76,12 +76,17 @@ public enum Figures {
         "$\(name) << EOD\n" + rows.map { $0.map { format($0) }.joined(separator: " ") }.joined(separator: "\n") + "\nEOD\n"
     }
 
-    /// The eigenvalues h of a study's cell: from its `spectrum` grid value, else `fixed.spectrum`.
-    static func spectrum(_ r: StudyResults, grid: [String: String] = [:]) -> [Double]? {
-        if let text = grid["spectrum"], let json = try? JSONValue.parse(Array(text.utf8)) { return Spectrum(json: json)?.values }
-        guard case .object(let config) = r.manifest["config"], case .object(let fixed) = config["fixed"],
-              let json = fixed["spectrum"] else { return nil }
-        return Spectrum(json: json)?.values
+    /// The one value every cell of the run shares for `read`, or nil if the cells differ (the
+    /// figures plot against a single spectrum, number of steps, …).
+    static func shared<T: Equatable>(_ r: StudyResults, _ read: (Cell) -> T) -> T? {
+        guard let cells = r.config?.cells, let first = cells.first.map(read),
+              cells.allSatisfy({ read($0) == first }) else { return nil }
+        return first
+    }
+
+    /// The eigenvalues h, when every cell has the same spectrum.
+    static func spectrum(_ r: StudyResults) -> [Double]? {
+        shared(r) { $0.spectrum("spectrum") }?.values
     }
 
     /// Per-coordinate rows against h: (h, estimate, mcse, theory).
@@ -170,9 +175,7 @@ public enum Figures {
     }
 
     static func ema(_ r: StudyResults) -> Figure? {
-        guard case .object(let config) = r.manifest["config"], case .object(let fixed) = config["fixed"],
-              case .number(let stepsValue) = fixed["steps"], let beta1 = r.values(of: "beta1").last else { return nil }
-        let steps = Int(stepsValue)
+        guard let steps = shared(r, { $0.integer("steps") }), let beta1 = r.values(of: "beta1").last else { return nil }
         var script = "", plots: [String] = []
         for (k, rhoText) in r.values(of: "rho").enumerated() {
             guard let rho = Double(rhoText) else { continue }
@@ -212,13 +215,9 @@ public enum Figures {
         guard !plots.isEmpty else { return nil }
         let name = optimizer == "adam" ? "Adam" : "RMSProp"
         var hc = ""
-        // h_c = 4L²σₙ²/(Bη²) from the config as run (fixed parameters only).
-        if case .object(let config) = r.manifest["config"], case .object(let fixed) = config["fixed"],
-           case .number(let eta) = fixed["lr"], case .number(let sigma) = fixed["noise_sigma"] {
-            let beta1: Double = optimizer == "adam" ? { if case .number(let b) = fixed["beta1"] { return b } else { return 0.9 } }() : 0
-            let limit = 2 * (1 + beta1) / (1 - beta1)
-            let batch: Double = { if case .number(let b) = fixed["batch"] { return b } else { return 1 } }()
-            let crossover = 4 * limit * limit * sigma * sigma / (batch * eta * eta)
+        // The study's own h_c, when it is the same in every cell of this optimizer.
+        if let cells = r.config?.cells.filter({ $0.choice("optimizer") == optimizer }),
+           let crossover = cells.first.map(Dynamics.crossover), cells.allSatisfy({ Dynamics.crossover($0) == crossover }) {
             hc = "set arrow from \(format(crossover)), graph 0 to \(format(crossover)), graph 1 nohead lc rgb '#888888' dt 3\nset label 'h_c' at \(format(crossover)), graph 0.95 offset 0.5,0\n"
         }
         let gaps = plots.indices.map { k in "$b\(k) using 1:(100*($2/$3 - 1)) with linespoints ls \(k + 1) notitle" }

@@ -1,5 +1,6 @@
 import Foundation
 import MonteCarlo
+import Studies
 
 /// One row of a study's tidy CSV (CONTRACT.md, "Result files").
 public struct ResultRow: Sendable, Equatable {
@@ -35,6 +36,13 @@ public struct StudyResults: Sendable {
 
     public init(name: String, rows: [ResultRow], manifest: JSONObject = JSONObject()) {
         (self.name, self.rows, self.manifest) = (name, rows, manifest)
+    }
+
+    /// The config as run, rebuilt from the manifest (nil when built in memory): its cells give
+    /// every parameter exactly as the study saw it.
+    public var config: Config? {
+        guard case .object(let source) = manifest["config"] else { return nil }
+        return try? Config(file: name, json: .object(source), studies: allStudies)
     }
 
     /// Rows of `quantity` in cells whose grid values include `grid`, in file order.

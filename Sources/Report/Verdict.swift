@@ -40,6 +40,11 @@ func agreement(_ rows: [ResultRow]) -> (agreeing: Int, total: Int) {
     return (scored.filter(\.agrees).count, scored.count)
 }
 
+/// The rule the issues set for a table: at least 99% of its rows agree with their theory.
+func mostlyAgree(_ counts: (agreeing: Int, total: Int)) -> Bool {
+    counts.agreeing * 100 >= counts.total * 99
+}
+
 func significant(_ x: Double) -> String {
     let text = String(format: "%.4g", x)
     return text

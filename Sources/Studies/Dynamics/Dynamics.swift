@@ -52,13 +52,13 @@ public struct Dynamics: Study {
     public let outputs: [Output]
 
     /// L = 2(1+β₁)/(1−β₁) for the cell's optimizer (2 for SGD and RMSProp).
-    static func stabilityLimit(_ cell: Cell) -> Double {
+    public static func stabilityLimit(_ cell: Cell) -> Double {
         let beta1 = Optimizer(rawValue: cell.choice("optimizer"))!.momentum(cell.number("beta1"))
         return 2 * (1 + beta1) / (1 - beta1)
     }
 
     /// h_c = 4L²σₙ²/(Bη²).
-    static func crossover(_ cell: Cell) -> Double {
+    public static func crossover(_ cell: Cell) -> Double {
         let limit = stabilityLimit(cell), sigmaN = cell.number("noise_sigma"), eta = cell.number("lr")
         return 4 * limit * limit * sigmaN * sigmaN / (Double(cell.integer("batch")) * eta * eta)
     }
