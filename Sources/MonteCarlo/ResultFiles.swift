@@ -152,6 +152,11 @@ public enum AtomicFiles {
     /// Writes every (url, text) to a temporary file in the same folder, then renames each into
     /// place. On failure the temporary files are removed and nothing is renamed.
     public static func write(_ files: [(URL, String)]) throws {
+        try write(files.map { ($0.0, Data($0.1.utf8)) })
+    }
+
+    /// Writes every (url, bytes) as ``write(_:)-(URL,String)`` does.
+    public static func write(_ files: [(URL, Data)]) throws {
         var written: [(temporary: URL, final: URL)] = []
         defer { pending.withLock { set in for file in written { set.remove(file.temporary.path) } } }
         do {
@@ -160,7 +165,7 @@ public enum AtomicFiles {
                     .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
                 written.append((temporary, url))
                 pending.withLock { _ = $0.insert(temporary.path) }
-                try Data(text.utf8).write(to: temporary)
+                try text.write(to: temporary)
             }
             for file in written {
                 guard rename(file.temporary.path, file.final.path) == 0 else {
