@@ -239,26 +239,7 @@ public struct Config: Sendable {
     }
 
     static func read(_ path: String) throws(ConfigError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ConfigError(file: path, key: nil, message: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw ConfigError(file: path, key: nil, message: "is a directory, not a config file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ConfigError(file: path, key: nil, message: "cannot be read (permission denied?)")
-        }
-        defer { try? handle.close() }
-        do {
-            let data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
-            guard data.count <= maximumFileBytes else {
-                throw ConfigError(file: path, key: nil, message: "is larger than \(maximumFileBytes >> 20) MB; configs are small JSON files")
-            }
-            return [UInt8](data)
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            throw ConfigError(file: path, key: nil, message: "cannot be read: \(error.localizedDescription)")
-        }
+        try FileInput.read(path, limit: maximumFileBytes)
     }
 
     static func isSafeFileStem(_ s: String) -> Bool {

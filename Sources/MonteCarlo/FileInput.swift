@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Reading an input file (a config, a part file, a checkpoint, a result CSV or manifest) so that
+/// no file, however hostile, can hang, exhaust memory or crash the reader: it must be a regular
+/// file (not a FIFO, device or folder), at most `limit` bytes, and, where `followSymlinks` is
+/// false (files found inside a folder rather than named by the user), not a symbolic link.
+/// Every failure is a ``ConfigError`` naming the file: exit 2 with one line.
+public enum FileInput {
+    public static func read(_ path: String, limit: Int, followSymlinks: Bool = true) throws(ConfigError) -> [UInt8] {
+        func fail(_ message: String) -> ConfigError { ConfigError(file: path, key: nil, message: message) }
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followSymlinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            let code = errno
+            switch code {
+            case ENOENT: throw fail("no such file")
+            case ELOOP: throw fail("is a symbolic link; files inside a results folder must be regular files")
+            case EACCES: throw fail("cannot be read (permission denied)")
+            default: throw fail("cannot be read: \(String(cString: strerror(code)))")
+            }
+        }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw fail("cannot be read: \(String(cString: strerror(errno)))") }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw fail("is a folder, not a file")
+        default: throw fail("is not a regular file (a pipe, socket or device)")
+        }
+        guard status.st_size <= limit else {
+            throw fail("is \(describe(bytes: Int(status.st_size))), larger than the \(describe(bytes: limit)) such a file may have")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw fail("cannot be read: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            count += n
+        }
+        // A file that shrank while being read is read as it now is; one that grew is cut at its
+        // size when opened (the limit holds either way).
+        return Array(bytes.prefix(count))
+    }
+
+    /// "12 MB", "3 kB", "17 bytes".
+    public static func describe(bytes: Int) -> String {
+        if bytes >= 1 << 30 { return "\(bytes >> 30) GB" }
+        if bytes >= 1 << 20 { return "\(bytes >> 20) MB" }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) kB" }
+        return "\(bytes) bytes"
+    }
+}
+
+/// The read(2) system call, under a name `FileInput.read` does not shadow.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
