@@ -27,6 +27,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CGSL"),
@@ -42,7 +43,7 @@ let package = Package(
                 .linkedLibrary("gslcblas"),
             ]
         ),
-        .target(name: "MonteCarlo", dependencies: ["GSL"]),
+        .target(name: "MonteCarlo", dependencies: ["GSL", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo"]),
         .target(name: "Report", dependencies: ["MonteCarlo", "Studies"]),
         .executableTarget(

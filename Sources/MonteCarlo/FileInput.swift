@@ -10,9 +10,16 @@ import Foundation
 /// Every failure is a ``ConfigError`` naming the file: exit 2 with one line.
 public enum FileInput {
     public static func read(_ path: String, limit: Int, followSymlinks: Bool = true) throws(ConfigError) -> [UInt8] {
+        try read(at: AT_FDCWD, path, display: path, limit: limit, followSymlinks: followSymlinks)
+    }
+
+    /// Reads `name` relative to the folder descriptor `folder` (never through a symlink unless
+    /// `followSymlinks`); `display` names it in errors.
+    static func read(at folder: Int32, _ name: String, display path: String, limit: Int,
+                     followSymlinks: Bool = false) throws(ConfigError) -> [UInt8] {
         func fail(_ message: String) -> ConfigError { ConfigError(file: path, key: nil, message: message) }
         // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followSymlinks ? 0 : O_NOFOLLOW))
+        let fd = openat(folder, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followSymlinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             let code = errno
             switch code {

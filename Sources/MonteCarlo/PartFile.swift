@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Partial results: the per-replication statistics of some items of a run, with what is needed
@@ -7,9 +8,16 @@ import Foundation
 ///
 /// The file is JSON: a header (format, fingerprint, package version, the config as run, shard
 /// k of n) and `records`, each `[item, statistic…]` with numbers in shortest round-trip form
-/// (exact) and `null` for a slot a replication does not write.
+/// (exact) and `null` for a slot a replication does not write. Its last member, `sha256`, is
+/// the SHA-256 of every byte before it: a part or checkpoint edited in any way (one statistic,
+/// the shard count, the config) or cut short is refused, never merged.
 public struct PartFile: Sendable {
-    public static let format = "hessian-study-part/1"
+    public static let format = "hessian-study-part/2"
+    /// The largest part file or checkpoint read (a shard of a large run can be big; this keeps
+    /// a hostile 11 GB file from being read at all).
+    public static let maximumFileBytes = 1 << 30
+    /// The most shards a run may be split into (`run --shard K/N`).
+    public static let maximumShards = 1_000_000
 
     public let file: String
     public let config: Config
@@ -43,24 +51,58 @@ public struct PartFile: Sendable {
             text += "]"
             first = false
         }
-        return text + "\n ]}\n"
+        return sealed(text + "\n ],\n")
+    }
+
+    /// `body` followed by its digest member: ` "sha256": "<64 hex>"}` and a newline.
+    static func sealed(_ body: String) -> String {
+        body + digestTail(SHA256.hash(data: Data(body.utf8)))
+    }
+
+    private static func digestTail(_ digest: SHA256.Digest) -> String {
+        " \"sha256\": \"" + digest.map { String(format: "%02x", $0) }.joined() + "\"}\n"
+    }
+
+    /// The length of ``digestTail(_:)``.
+    private static let digestTailLength = digestTail(SHA256.hash(data: Data())).utf8.count
+
+    /// Whether `bytes` end with the digest of everything before it.
+    static func isSealed(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count > digestTailLength else { return false }
+        let body = bytes[..<(bytes.count - digestTailLength)]
+        return Array(bytes[body.endIndex...]) == Array(digestTail(SHA256.hash(data: body)).utf8)
     }
 
     /// Reads a part file; any problem is a ``ConfigError`` naming the file and the key.
     public static func read(_ path: String, studies: [any Study.Type]) throws(ConfigError) -> PartFile {
+        try read(path, bytes: FileInput.read(path, limit: maximumFileBytes), studies: studies)
+    }
+
+    /// Reads a part file from its bytes; `path` names it in every error.
+    static func read(_ path: String, bytes: [UInt8], studies: [any Study.Type]) throws(ConfigError) -> PartFile {
         func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail(nil, "no such file, or it cannot be read") }
         let json: JSONValue
-        do { json = try JSONValue.parse(Array(data)) } catch { throw fail(nil, "not a part file: \(error)") }
-        guard case .object(let top) = json, top["format"] == .string(format) else {
+        do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not a part file: \(error)") }
+        guard case .object(let header) = json, header["format"] == .string(format) else {
             throw fail("format", "not a part file of this package (\(format))")
         }
+        guard isSealed(bytes) else {
+            throw fail("sha256", "does not match the file's content: the file was edited or cut short")
+        }
+        let top = header
         guard case .string(let version) = top["package_version"] else { throw fail("package_version", "missing") }
         guard case .number(let k) = top["shard"], case .number(let n) = top["shards"], k.rounded() == k, n.rounded() == n,
-              k >= 0, k <= n, n < 1e9 else { throw fail("shard", "missing or not k of n") }
+              k >= 0, k <= n, n <= Double(maximumShards) else {
+            throw fail("shard", "missing or not k of n with n ≤ \(maximumShards)")
+        }
         guard case .object(let source) = top["config"] else { throw fail("config", "missing") }
         let configFile: String = { if case .string(let f) = top["config_file"] { return f } else { return path } }()
-        let config = try Config(file: configFile, json: .object(source), studies: studies)
+        // The config inside a part is named by the part file in errors: the path recorded in it
+        // may not exist here, and its text is not to be trusted.
+        let config: Config
+        do { config = try Config(file: configFile, json: .object(source), studies: studies) } catch {
+            throw fail("config" + (error.key.map { "." + $0 } ?? ""), error.message)
+        }
         guard top["fingerprint"] == .string(fingerprint(config)) else { throw fail("fingerprint", "does not match its own config; the file was edited") }
         guard case .array(let items) = top["records"] else { throw fail("records", "missing") }
         var records: [(Int, [Double])] = []

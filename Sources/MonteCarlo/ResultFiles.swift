@@ -1,6 +1,5 @@
 import Foundation
 import GSL
-import Synchronization
 
 /// What a run was: enough to reproduce it and to judge where its numbers came from.
 public struct Provenance: Sendable {
@@ -112,14 +111,18 @@ public struct ResultFiles {
             .joined(separator: ",\n") + "\n}\n"
     }
 
-    /// Writes `NAME.csv`, `NAME.md` and `NAME.json` into `directory`, each first to a temporary
-    /// file beside it and then renamed, so no reader ever sees a half-written result file.
-    public func write(to directory: URL, provenance: Provenance) throws {
-        try AtomicFiles.write([
-            (directory.appendingPathComponent("\(config.name).csv"), csv),
-            (directory.appendingPathComponent("\(config.name).md"), markdown),
-            (directory.appendingPathComponent("\(config.name).json"), manifest(provenance)),
-        ])
+    /// The names of the three files.
+    public var fileNames: [String] { Self.fileNames(of: config) }
+
+    /// `NAME.csv`, `NAME.md` and `NAME.json` of `config`.
+    public static func fileNames(of config: Config) -> [String] { ["csv", "md", "json"].map { "\(config.name).\($0)" } }
+
+    /// Writes `NAME.csv`, `NAME.md` and `NAME.json` into `folder` as one set (``OutputFolder/write(_:)``):
+    /// a reader sees the previous three or the new three, never a mixture or a half-written file.
+    /// Temporaries of these names left by a killed run are removed first.
+    public func write(to folder: OutputFolder, provenance: Provenance) throws {
+        folder.removeStaleTemporaries(of: fileNames)
+        try folder.write(zip(fileNames, [csv, markdown, manifest(provenance)]).map { ($0, Data($1.utf8)) })
     }
 
     private func zScore(_ e: Estimate) -> Double? {
@@ -142,47 +145,4 @@ public struct ResultFiles {
 
     private func significant(_ x: Double) -> String { String(format: "%.6g", x) }
     private func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
-}
-
-/// Writing files so that each appears whole or not at all.
-public enum AtomicFiles {
-    /// Temporary files being written now, for ``removePending()``.
-    private static let pending = Mutex<Set<String>>([])
-
-    /// Writes every (url, text) to a temporary file in the same folder, then renames each into
-    /// place. On failure the temporary files are removed and nothing is renamed.
-    public static func write(_ files: [(URL, String)]) throws {
-        try write(files.map { ($0.0, Data($0.1.utf8)) })
-    }
-
-    /// Writes every (url, bytes) as ``write(_:)-(URL,String)`` does.
-    public static func write(_ files: [(URL, Data)]) throws {
-        var written: [(temporary: URL, final: URL)] = []
-        defer { pending.withLock { set in for file in written { set.remove(file.temporary.path) } } }
-        do {
-            for (url, text) in files {
-                let temporary = url.deletingLastPathComponent()
-                    .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-                written.append((temporary, url))
-                pending.withLock { _ = $0.insert(temporary.path) }
-                try text.write(to: temporary)
-            }
-            for file in written {
-                guard rename(file.temporary.path, file.final.path) == 0 else {
-                    throw RunError(description: "\(file.final.path): cannot write: \(String(cString: strerror(errno)))")
-                }
-            }
-        } catch {
-            for file in written { try? FileManager.default.removeItem(at: file.temporary) }
-            if let error = error as? RunError { throw error }
-            let target = written.last?.final.path ?? "results"
-            throw RunError(description: "\(target): cannot write: \((error as NSError).localizedDescription)")
-        }
-    }
-
-    /// Removes the temporary files of writes in progress: for an interrupted process, so that it
-    /// leaves nothing half-written behind.
-    public static func removePending() {
-        for path in pending.withLock({ $0 }) { unlink(path) }
-    }
 }

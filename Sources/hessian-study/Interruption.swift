@@ -1,8 +1,8 @@
 import Foundation
 import MonteCarlo
 
-/// SIGINT and SIGTERM: remove the temporary files of writes in progress, say what survives, and
-/// exit with 128 + the signal. Results already renamed into place are whole; checkpoints of
+/// SIGINT and SIGTERM: say what survives, remove the temporary files of writes in progress (after
+/// any set of files being renamed into place is whole), and exit with 128 + the signal. Results already renamed into place are whole; checkpoints of
 /// completed cells let `run --resume` go on.
 enum Interruption {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
@@ -13,9 +13,8 @@ enum Interruption {
             Foundation.signal(signal, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler {
-                AtomicFiles.removePending()
                 FileHandle.standardError.write(Data("\nhessian-study: interrupted; no partial result file was left. Completed cells are checkpointed: re-run with --resume to go on.\n".utf8))
-                exit(128 + signal)
+                OutputFolder.removePendingAndExit(128 + signal)
             }
             source.resume()
             sources.append(source)

@@ -16,15 +16,11 @@ struct Merge: ParsableCommand {
     var out: String = "results"
 
     func run() throws {
-        let started = Date()
         let files = try parts.map { try PartFile.read($0, studies: allStudies) }
-        let statistics = try PartFile.merge(files, packageVersion: HessianStudy.version)
-        let directory = try OutputDirectory.prepare(out)
+        let session = RunSession(folder: try OutputFolder.open(out), packageVersion: HessianStudy.version,
+                                 gitCommit: GitCommit.current, commandLine: CommandLine.arguments, studies: allStudies)
         Interruption.install()
-        let provenance = Provenance(packageVersion: HessianStudy.version, gitCommit: GitCommit.current, threads: 1,
-                                    started: started, wallSeconds: Date().timeIntervalSince(started),
-                                    commandLine: CommandLine.arguments)
-        try ResultFiles(config: statistics.config, results: statistics.summarise()).write(to: directory, provenance: provenance)
+        try session.merge(files)
     }
 }
 

@@ -17,6 +17,7 @@ struct ReportCommand: ParsableCommand {
         var png = false
 
         func run() throws {
+            let output = try OutputFolder.open(results, create: false, option: "report")
             let folder = URL(fileURLWithPath: results, isDirectory: true)
             let report = try StudyReport.load(from: folder)
             let figures = Figures.all(report)
@@ -24,6 +25,6 @@ struct ReportCommand: ParsableCommand {
             try Figures.render(figures, to: figureFolder)
             if png { try Figures.render(figures, to: figureFolder, png: true) }
             let markdown = report.markdown(figures: Set(figures.map { "\($0.name).svg" }))
-            try AtomicFiles.write([(folder.appendingPathComponent("REPORT.md"), markdown)])
+            try output.write([("REPORT.md", Data(markdown.utf8))])
         }
     }

@@ -57,49 +57,25 @@ struct Run: ParsableCommand {
                                   message: "\"\(config.name)\" is also the name of \(other); both would write \(config.name).csv")
             }
         }
-        let directory = try OutputDirectory.prepare(out)
-        for config in loaded {
-            let input = URL(fileURLWithPath: config.file).standardizedFileURL.resolvingSymlinksInPath().path
-            for suffix in ["csv", "md", "json"] {
-                let output = directory.appendingPathComponent("\(config.name).\(suffix)").standardizedFileURL.resolvingSymlinksInPath().path
-                guard output != input else {
-                    throw UsageError(description: "--out \(out): \(config.name).\(suffix) would overwrite the config \(config.file) itself; write the results to another folder")
-                }
-            }
-        }
+        let shard = try shardNumbers()
+        let session = RunSession(folder: try OutputFolder.open(out, access: shard == nil ? .exclusive : .shared),
+                                 packageVersion: HessianStudy.version, gitCommit: GitCommit.current,
+                                 commandLine: CommandLine.arguments, studies: allStudies)
+        try session.refuseOverwriting(loaded)
         Interruption.install()
-        let commit = GitCommit.current
         for config in loaded {
             let started = Date()
-            let runner = Runner(config: config, threads: threads)
             let progress = quiet ? nil : ProgressLine.forTerminal(label: config.name, cells: config.cells.count)
-            if let (k, n) = try shardNumbers() {
-                let items = Runner.shard(k, of: n, items: runner.itemCount)
-                let statistics = try runner.compute(items: items, progress: progress?.update)
-                progress?.finish()
-                let file = directory.appendingPathComponent("\(config.name).part-\(k)-of-\(n).json")
-                try AtomicFiles.write([(file, PartFile.encode(statistics, items: items, shard: k, of: n, packageVersion: HessianStudy.version))])
-                say("\(config.name): shard \(k)/\(n), \(items.count) of \(runner.itemCount) replications in \(seconds(since: started)) s → \(file.path)")
+            defer { progress?.finish() }
+            if let (k, n) = shard {
+                let part = try session.runShard(config, k, of: n, threads: threads, progress: progress?.update)
+                say("\(config.name): shard \(k)/\(n), \(part.items.count) of \(config.cells.count * config.replications) replications in \(seconds(since: started)) s → \(part.file)")
                 continue
             }
-            let checkpoints = Checkpoints(output: directory, name: config.name, packageVersion: HessianStudy.version)
-            let statistics = try runner.prepare()
-            if resume {
-                let cells = try checkpoints.load(into: statistics, studies: allStudies)
-                say("\(config.name): resuming, \(cells) of \(config.cells.count) cells checkpointed")
-            } else {
-                checkpoints.clear()
-            }
-            _ = try runner.compute(into: statistics, completed: { try checkpoints.save(cell: $0, of: statistics) },
-                                   progress: progress?.update)
-            progress?.finish()
-            let results = try statistics.summarise()
-            let provenance = Provenance(packageVersion: HessianStudy.version, gitCommit: commit, threads: threads,
-                                        started: started, wallSeconds: Date().timeIntervalSince(started),
-                                        commandLine: CommandLine.arguments)
-            try ResultFiles(config: config, results: results).write(to: directory, provenance: provenance)
-            checkpoints.clear()
-            say("\(config.name): \(config.cells.count) cells × \(config.replications) replications in \(seconds(since: started)) s → \(directory.path)/\(config.name).{csv,md,json}")
+            try session.run(config, threads: threads, resume: resume,
+                            resumed: { say("\(config.name): resuming, \($0) of \(config.cells.count) cells checkpointed") },
+                            progress: progress?.update)
+            say("\(config.name): \(config.cells.count) cells × \(config.replications) replications in \(seconds(since: started)) s → \(session.folder.display(config.name)).{csv,md,json}")
         }
     }
 
@@ -109,23 +85,6 @@ struct Run: ParsableCommand {
 }
 
 func seconds(since start: Date) -> String { String(format: "%.1f", Date().timeIntervalSince(start)) }
-
-enum OutputDirectory {
-    /// Creates `path` if missing and checks that files can be written there, before any run.
-    static func prepare(_ path: String) throws -> URL {
-        let url = URL(fileURLWithPath: path, isDirectory: true)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw UsageError(description: "--out \(path): is a file, not a folder") }
-        } else {
-            do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-                throw UsageError(description: "--out \(path): cannot create the folder: \((error as NSError).localizedDescription)")
-            }
-        }
-        guard access(path, W_OK) == 0 else { throw UsageError(description: "--out \(path): folder is not writable") }
-        return url
-    }
-}
 
 /// The commit of the checkout the running executable was built in, "-dirty" if its code
 /// (Sources/, Package.swift) has uncommitted changes; nil outside a git checkout. Result files

@@ -1,0 +1,292 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// An output folder, held for the length of a command: the only place the command writes or
+/// deletes anything.
+///
+/// The guarantees, for any content an attacker may have planted in the folder:
+/// - Every file is written through the folder's descriptor (`openat`, `renameat`, `unlinkat`),
+///   never through a path, to a temporary created exclusively (`O_CREAT | O_EXCL | O_NOFOLLOW`)
+///   under an unpredictable name, then renamed into place: a symlink planted at any name is
+///   replaced or refused, never followed.
+/// - Subfolders (`.checkpoints/NAME`, `figures`) are opened with `O_NOFOLLOW`: a symlink there is
+///   an error, and deletion removes only files of the names this package writes, one by one.
+/// - A set of files (`NAME.csv`, `NAME.md`, `NAME.json`) is replaced together or not at all.
+/// - An exclusive `flock` on the folder keeps two commands from writing it at once (shards, which
+///   write only their own part file, share it); the loser is told which process holds it.
+/// - Temporaries left by a killed process are removed by the next command that writes the same
+///   names (``removeStaleTemporaries(of:)``); SIGINT and SIGTERM remove those in progress.
+public final class OutputFolder: @unchecked Sendable {
+    /// The folder as the user named it, for messages.
+    public let path: String
+    /// The folder, open for the `*at` calls; for the top folder of a command it also holds the
+    /// lock, released when the folder is closed (or the process ends, however it ends).
+    let descriptor: Int32
+
+    private init(path: String, descriptor: Int32) {
+        (self.path, self.descriptor) = (path, descriptor)
+    }
+
+    deinit { close(descriptor) }
+
+    /// How a command holds the folder.
+    public enum Access: Sendable {
+        /// Writes whatever it likes in the folder: `run`, `merge`, `report`.
+        case exclusive
+        /// Writes only files no other holder writes (a shard's part file).
+        case shared
+    }
+
+    /// Opens `path` (created with its parents if missing and `create` is set), checks that files
+    /// can be created in it, and locks it. Errors are ``ConfigError``s naming `option` (exit 2).
+    public static func open(_ path: String, access: Access = .exclusive, create: Bool = true,
+                            option: String = "--out") throws(ConfigError) -> OutputFolder {
+        func fail(_ message: String) -> ConfigError { ConfigError(file: option, key: nil, message: "\(path): \(message)") }
+        if create, mkdir(path, 0o755) != 0, errno == ENOENT {
+            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                throw fail("cannot create the folder: \(Self.reason(of: error))")
+            }
+        }
+        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw fail(errno == ENOTDIR ? "is a file, not a folder" : errno == ENOENT ? "no such folder" : "cannot be opened: \(lastError())")
+        }
+        let folder = OutputFolder(path: path, descriptor: descriptor)
+        // The one true writability test is to create a file: access(2) says yes for /proc.
+        do {
+            let probe = try folder.createTemporary(for: ".probe")
+            close(probe.descriptor)
+            unlinkat(descriptor, probe.name, 0)
+        } catch {
+            throw fail(error.message.contains("Read-only") || error.message.contains("denied")
+                       ? "folder is not writable (\(error.message))" : "files cannot be created here (\(error.message))")
+        }
+        // The lock is on the folder itself: no lock file to plant, leave behind or race on.
+        guard flock(descriptor, (access == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+            let holders = Self.holders(of: descriptor)
+            throw fail("is in use by another hessian-study command\(holders.isEmpty ? "" : " (process \(holders.map(String.init).joined(separator: ", ")))"); wait for it to finish or choose another folder")
+        }
+        return folder
+    }
+
+    /// The processes holding a flock on the folder `descriptor`, from /proc/locks (Linux):
+    /// lines such as `3: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF`, matched by inode.
+    private static func holders(of descriptor: Int32) -> [Int] {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, let text = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count >= 6, fields[1] == "FLOCK", let inode = fields[5].split(separator: ":").last,
+                  UInt64(inode) == UInt64(status.st_ino) else { return nil }
+            return Int(fields[4])
+        }
+    }
+
+    /// The subfolder `name` (one path component), created if missing and `create` is set; nil
+    /// if it is missing and `create` is not. A symlink or a file there is an error naming it.
+    public func subfolder(_ name: String, create: Bool) throws(ConfigError) -> OutputFolder? {
+        precondition(!name.contains("/") && name != "." && name != "..")
+        let display = self.display(name)
+        if create, mkdirat(descriptor, name, 0o755) != 0, errno != EEXIST {
+            throw ConfigError(file: display, key: nil, message: "cannot create the folder: \(lastError())")
+        }
+        let sub = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard sub >= 0 else {
+            let code = errno
+            if code == ENOENT { return nil }
+            if code == ELOOP || code == ENOTDIR {
+                var status = stat()
+                let isLink = fstatat(descriptor, name, &status, AT_SYMLINK_NOFOLLOW) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
+                throw ConfigError(file: display, key: nil, message: isLink
+                    ? "is a symbolic link; hessian-study never follows links inside an output folder: remove it"
+                    : "is not a folder; remove it")
+            }
+            throw ConfigError(file: display, key: nil, message: "cannot be opened: \(String(cString: strerror(code)))")
+        }
+        return OutputFolder(path: display, descriptor: sub)
+    }
+
+    /// `path/name`, for messages.
+    public func display(_ name: String) -> String {
+        path.hasSuffix("/") ? path + name : path + "/" + name
+    }
+
+    /// The names in the folder (not `.` and `..`), sorted.
+    public func entries() -> [String] {
+        let copy = dup(descriptor)
+        guard copy >= 0, let directory = fdopendir(copy) else { return [] }
+        defer { closedir(directory) }
+        rewinddir(directory)
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Whether `name` exists here as a regular file (a symlink does not count).
+    public func hasFile(_ name: String) -> Bool {
+        var status = stat()
+        return fstatat(descriptor, name, &status, AT_SYMLINK_NOFOLLOW) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Reads the regular file `name` (never through a symlink), at most `limit` bytes.
+    public func read(_ name: String, limit: Int) throws(ConfigError) -> [UInt8] {
+        try FileInput.read(at: descriptor, name, display: display(name), limit: limit)
+    }
+
+    /// Removes the file `name` (a symlink there is removed itself, its target untouched).
+    public func remove(_ name: String) {
+        unlinkat(descriptor, name, 0)
+    }
+
+    /// Removes the empty subfolder `name`; does nothing if it is not empty.
+    public func removeEmptySubfolder(_ name: String) {
+        unlinkat(descriptor, name, AT_REMOVEDIR)
+    }
+
+    // MARK: Writing
+
+    /// Writes each (name, bytes) to an exclusive temporary, then renames all into place. If
+    /// any step fails, the files that were already replaced are put back as they were, every
+    /// temporary is removed, and the error names the file: the folder holds the old set or the
+    /// new set, never a mixture.
+    public func write(_ files: [(name: String, bytes: Data)]) throws(RunError) {
+        var temporaries: [(name: String, final: String)] = []
+        var backups: [(name: String, final: String)] = []
+        func removeTemporaries() {
+            for t in temporaries { unlinkat(descriptor, t.name, 0) }
+            for b in backups { unlinkat(descriptor, b.name, 0) }
+            Self.pending.withLock { set in
+                for t in temporaries { set.removeValue(forKey: "\(descriptor)/\(t.name)") }
+                for b in backups { set.removeValue(forKey: "\(descriptor)/\(b.name)") }
+            }
+        }
+        defer { removeTemporaries() }
+        for (name, bytes) in files {
+            let temporary: (name: String, descriptor: Int32)
+            do { temporary = try createTemporary(for: name) } catch {
+                throw RunError(description: "\(display(name)): cannot write: \(error.message)")
+            }
+            temporaries.append((temporary.name, name))
+            defer { close(temporary.descriptor) }
+            if let failure = Self.writeAll(temporary.descriptor, bytes) {
+                throw RunError(description: "\(display(name)): cannot write: \(failure)")
+            }
+        }
+        // Renames happen under the commit lock, so that SIGINT/SIGTERM (whose handler takes the
+        // same lock) never stops a set half-replaced.
+        try Self.commit.withLock { _ throws(RunError) in
+            for t in temporaries where hasEntry(t.final) {
+                let backup = ".\(t.final).\(Self.randomSuffix()).old"
+                guard linkat(descriptor, t.final, descriptor, backup, 0) == 0 else {
+                    throw RunError(description: "\(display(t.final)): cannot replace: \(lastError())")
+                }
+                backups.append((backup, t.final))
+                Self.pending.withLock { $0["\(descriptor)/\(backup)"] = (descriptor, backup) }
+            }
+            for (k, t) in temporaries.enumerated() {
+                guard renameat(descriptor, t.name, descriptor, t.final) == 0 else {
+                    let reason = lastError()
+                    for done in temporaries[..<k] {
+                        if let backup = backups.first(where: { $0.final == done.final }) {
+                            renameat(descriptor, backup.name, descriptor, done.final)
+                        } else {
+                            unlinkat(descriptor, done.final, 0)
+                        }
+                    }
+                    throw RunError(description: "\(display(t.final)): cannot replace: \(reason)")
+                }
+            }
+        }
+    }
+
+    /// Removes temporaries (and backups) of `names` left here by a process that was killed.
+    /// Call it only while holding the folder exclusively, or for names no other holder writes.
+    public func removeStaleTemporaries(of names: [String]) {
+        for entry in entries() where names.contains(where: { Self.isTemporary(entry, of: $0) }) {
+            unlinkat(descriptor, entry, 0)
+        }
+    }
+
+    /// Whether `entry` is a temporary or a backup this package makes for `name`:
+    /// `.NAME.<16 hex>.tmp` or `.NAME.<16 hex>.old`.
+    static func isTemporary(_ entry: String, of name: String) -> Bool {
+        let prefix = ".\(name).", suffixes = [".tmp", ".old"]
+        guard entry.hasPrefix(prefix), let suffix = suffixes.first(where: entry.hasSuffix) else { return false }
+        let middle = entry.dropFirst(prefix.count).dropLast(suffix.count)
+        return middle.count == 16 && middle.allSatisfy(\.isHexDigit)
+    }
+
+    private func hasEntry(_ name: String) -> Bool {
+        var status = stat()
+        return fstatat(descriptor, name, &status, AT_SYMLINK_NOFOLLOW) == 0
+    }
+
+    /// A new file `.NAME.<16 random hex>.tmp`, created exclusively, never through a symlink.
+    private func createTemporary(for name: String) throws(ConfigError) -> (name: String, descriptor: Int32) {
+        for _ in 0..<16 {
+            let temporary = ".\(name).\(Self.randomSuffix()).tmp"
+            let fd = openat(descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                Self.pending.withLock { $0["\(descriptor)/\(temporary)"] = (descriptor, temporary) }
+                return (temporary, fd)
+            }
+            guard errno == EEXIST else { throw ConfigError(file: display(name), key: nil, message: lastError()) }
+        }
+        throw ConfigError(file: display(name), key: nil, message: "no free temporary name")
+    }
+
+    private static func randomSuffix() -> String {
+        let value = UInt64.random(in: 0...UInt64.max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Writes all of `bytes`; the reason on failure (a full disk, say).
+    private static func writeAll(_ fd: Int32, _ bytes: Data) -> String? {
+        bytes.withUnsafeBytes { buffer -> String? in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return lastError() }
+                offset += n
+            }
+            // A full disk can surface only when the data is flushed.
+            return fsync(fd) == 0 ? nil : lastError()
+        }
+    }
+
+    // MARK: Interruption
+
+    /// Temporaries and backups being written now, by "descriptor/name".
+    private static let pending = Mutex<[String: (Int32, String)]>([:])
+    /// Held while a set of files is renamed into place.
+    private static let commit = Mutex<Void>(())
+
+    /// For a signal handler: waits for a set being renamed to finish, removes the temporaries of
+    /// writes in progress, and calls `exit` while still holding the commit lock, so that no
+    /// further rename can start.
+    public static func removePendingAndExit(_ status: Int32) -> Never {
+        commit.withLock { _ in
+            for (_, (folder, name)) in pending.withLock({ $0 }) { unlinkat(folder, name, 0) }
+            exit(status)
+        }
+    }
+
+    static func reason(of error: any Error) -> String {
+        if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        if let error = error as? POSIXError { return String(cString: strerror(error.code.rawValue)) }
+        return "\(error)".split(separator: "\n").first.map(String.init) ?? "unknown error"
+    }
+}
+
+/// strerror(errno).
+func lastError() -> String { String(cString: strerror(errno)) }
