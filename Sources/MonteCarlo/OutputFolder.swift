@@ -190,8 +190,8 @@ public final class OutputFolder: @unchecked Sendable {
                 Self.pending.withLock { $0["\(descriptor)/\(backup)"] = (descriptor, backup) }
             }
             for (k, t) in temporaries.enumerated() {
-                guard renameat(descriptor, t.name, descriptor, t.final) == 0 else {
-                    let reason = lastError()
+                guard t.final != Self.failingRename, renameat(descriptor, t.name, descriptor, t.final) == 0 else {
+                    let reason = t.final == Self.failingRename ? "failure injected by a test" : lastError()
                     for done in temporaries[..<k] {
                         if let backup = backups.first(where: { $0.final == done.final }) {
                             renameat(descriptor, backup.name, descriptor, done.final)
@@ -261,6 +261,9 @@ public final class OutputFolder: @unchecked Sendable {
             return fsync(fd) == 0 ? nil : lastError()
         }
     }
+
+    /// Tests only: a file name whose rename into place fails, to exercise the rollback of a set.
+    nonisolated(unsafe) static var failingRename: String?
 
     // MARK: Interruption
 

@@ -55,7 +55,7 @@ public struct PartFile: Sendable {
     }
 
     /// `body` followed by its digest member: ` "sha256": "<64 hex>"}` and a newline.
-    static func sealed(_ body: String) -> String {
+    public static func sealed(_ body: String) -> String {
         body + digestTail(SHA256.hash(data: Data(body.utf8)))
     }
 
