@@ -79,7 +79,7 @@ public struct PartFile: Sendable {
     }
 
     /// Reads a part file from its bytes; `path` names it in every error.
-    static func read(_ path: String, bytes: [UInt8], studies: [any Study.Type]) throws(ConfigError) -> PartFile {
+    public static func read(_ path: String, bytes: [UInt8], studies: [any Study.Type]) throws(ConfigError) -> PartFile {
         func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not a part file: \(error)") }

@@ -251,3 +251,72 @@ struct HostileFolderTests {
         process.waitUntilExit()
     }
 }
+
+/// Fuzzing `merge`: part files mutated byte by byte or token by token, most of them sealed again
+/// so that the mutation reaches the parser and the checks behind the digest. Every case ends in
+/// a merged run or a ConfigError (exit 2), never a trap, and within a bounded time.
+struct MergeFuzzTests {
+    /// The two parts of the quick sqrt-law run, as bytes.
+    static func parts(in folder: URL) throws -> [Data] {
+        for k in 1...2 {
+            let result = try hessianStudy(["run", HostileFolderTests.quick, "--shard", "\(k)/2", "--out", folder.path, "--quiet"])
+            precondition(result.status == 0, result.err)
+        }
+        return try (1...2).map { try Data(contentsOf: folder.appendingPathComponent("sqrt-law.part-\($0)-of-2.json")) }
+    }
+
+    /// `bytes` mutated; its seal renewed over the mutated body unless `raw`.
+    static func mutated(_ bytes: Data, _ random: inout HostileInputTests.Bytes, raw: Bool) -> [UInt8] {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let body = Array(text[..<text.range(of: " \"sha256\"")!.lowerBound].utf8)
+        let changed = HostileInputTests.mutate(body, &random)
+        return raw ? changed + Array(text[text.range(of: " \"sha256\"")!.lowerBound...].utf8)
+                   : Array(PartFile.sealed(String(decoding: changed, as: UTF8.self)).utf8)
+    }
+
+    @Test func mutatedPartsMergeOrGiveAClearError() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let parts = try Self.parts(in: folder)
+        let other = try PartFile.read("part-2", bytes: Array(parts[1]), studies: allStudies)
+        var random = HostileInputTests.Bytes(state: 0x0bad_5eed_1234_5678)
+        var merged = 0, refused = 0
+        for n in 0..<600 {
+            let bytes = Self.mutated(parts[0], &random, raw: n % 10 == 0)
+            let started = Date()
+            do {
+                let part = try PartFile.read("part-1", bytes: bytes, studies: allStudies)
+                _ = try PartFile.merge([part, other], packageVersion: "0.1.0").summarise()
+                merged += 1
+            } catch let error as ConfigError {
+                #expect(error.file == "part-1" || error.file == "part-2", "case \(n): \(error)")
+                #expect(!error.description.contains("\n"), "case \(n): \(error)")
+                refused += 1
+            } catch let error as RunError {
+                // A statistic mutated into one that overflows the summary: a failure, reported.
+                #expect(error.description.contains("came out"), "case \(n): \(error)")
+                refused += 1
+            }
+            #expect(Date().timeIntervalSince(started) < 5, "case \(n) took \(Date().timeIntervalSince(started)) s")
+        }
+        #expect(merged > 30 && refused > 300, "merged \(merged), refused \(refused)")
+    }
+
+    /// 30 of the same cases through the command: each exits 0 or 2 with one line, within seconds.
+    @Test func theMergeCommandExitsZeroOrTwo() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let parts = try Self.parts(in: folder)
+        let second = folder.appendingPathComponent("sqrt-law.part-2-of-2.json")
+        var random = HostileInputTests.Bytes(state: 0x7777_1234_abcd_ef01)
+        for n in 0..<30 {
+            let file = folder.appendingPathComponent("case-\(n).json")
+            try Data(Self.mutated(parts[0], &random, raw: n % 5 == 0)).write(to: file)
+            let started = Date()
+            let result = try hessianStudy(["merge", file.path, second.path, "--out", folder.appendingPathComponent("out-\(n)").path])
+            #expect(result.status == 0 || result.status == 2, "case \(n): \(result.status) \(result.err)")
+            if result.status == 2 { #expect(result.err.split(separator: "\n").count == 1 && result.err.hasPrefix(folder.path), "case \(n): \(result.err)") }
+            #expect(Date().timeIntervalSince(started) < 10)
+        }
+    }
+}
