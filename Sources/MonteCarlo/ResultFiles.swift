@@ -55,7 +55,7 @@ public struct ResultFiles {
             # \(config.name)
 
             Study `\(config.study.name)`: \(config.study.summary)
-            Config `\(config.file)`, seed \(config.seed), \(config.replications) replications per cell, generator \(config.generator.rawValue), \(config.cells.count) cells.
+            Config \(MarkdownText.code(config.file)), seed \(config.seed), \(config.replications) replications per cell, generator \(config.generator.rawValue), \(config.cells.count) cells.
 
             Each estimate is the mean over replications and mcse its Monte Carlo standard error (sd/√R);
             theory is the closed form of STUDIES.md; z = (estimate − theory)/mcse; 95% CI = estimate ± 1.96·mcse.
@@ -68,7 +68,7 @@ public struct ResultFiles {
         }
         if let headline = config.study.headline(results) { text += "\n" + headline }
         for result in results {
-            let labels = result.cell.gridValues.map { "\($0.name) = \(label($0.value))" }.joined(separator: ", ")
+            let labels = result.cell.gridValues.map { "\($0.name) = \(MarkdownText.escape(label($0.value)))" }.joined(separator: ", ")
             text += "\n## Cell \(result.cell.index)\(labels.isEmpty ? "" : ": " + labels)\n\n"
             text += "| quantity | index | estimate | mcse | 95% CI | theory | z |\n|---|---:|---:|---:|---:|---:|---:|\n"
             for e in result.estimates {

@@ -159,6 +159,20 @@ struct HostileFolderTests {
         #expect(result.err.split(separator: "\n").count == 1)
     }
 
+    /// A config path with HTML, a pipe and a newline reaches NAME.md as text, on one line.
+    @Test func pathsReachMarkdownAsText() throws {
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let config = scratch.appendingPathComponent("a<img src=x onerror=alert(1)>|b\nc.json")
+        try Data(#"{"name": "x", "study": "sqrt-law", "seed": 1, "replications": 2, "fixed": {"spectrum": [1], "sigma": 1, "samples": 10}}"#.utf8).write(to: config)
+        let out = scratch.appendingPathComponent("out")
+        #expect(try hessianStudy(["run", config.path, "--out", out.path, "--quiet"]).status == 0)
+        let markdown = try String(contentsOf: out.appendingPathComponent("x.md"), encoding: .utf8)
+        let line = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("Config ") })
+        #expect(line.contains("a&lt;img src=x onerror=alert(1)&gt;\\|b c.json"), "\(line)")
+        #expect(!markdown.contains("<img"))
+    }
+
     /// Two runs on one folder at once: one succeeds, the other exits 2 at once naming the
     /// process that holds the folder; never a failure halfway.
     @Test func twoRunsOnOneFolderGiveOneSuccessAndOneClearRefusal() throws {
