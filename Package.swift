@@ -4,6 +4,7 @@
 //
 // Layers, each importing only those below it:
 //   CGSL         the GNU Scientific Library (module map + shim header)
+//   CGSLErrors   GSL's error handler replaced, its per-thread state in a .c file
 //   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
@@ -32,9 +33,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CGSL"),
         .target(name: "CKernels"),
+        .target(name: "CGSLErrors", linkerSettings: [.linkedLibrary("gsl")]),
         .target(
             name: "GSL",
-            dependencies: ["CGSL"],
+            dependencies: ["CGSL", "CGSLErrors"],
             linkerSettings: [
                 // Order matters: the first library that defines cblas_* serves GSL's BLAS calls.
                 // With the trait on, OpenBLAS comes first; libgslcblas is always linked so that

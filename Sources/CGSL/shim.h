@@ -2,13 +2,11 @@
 //
 // GSL's generator types are `extern const gsl_rng_type *` globals, which Swift 6's strict
 // concurrency checking refuses to read; the `hs_rng_*` accessors return them instead.
-// `hs_install_error_handler` replaces GSL's default handler (which calls abort()) by one that
-// records the reason in a thread-local buffer, so the Swift layer can throw it.
+// GSL's error handler is replaced in the C target CGSLErrors, which keeps its state in a .c file.
 #ifndef HESSIAN_STUDY_CGSL_SHIM_H
 #define HESSIAN_STUDY_CGSL_SHIM_H
 
 #include <dlfcn.h>
-#include <string.h>
 
 #include <gsl/gsl_version.h>
 #include <gsl/gsl_errno.h>
@@ -30,26 +28,6 @@ static inline const gsl_rng_type *hs_rng_ranlxd2(void) { return gsl_rng_ranlxd2;
 
 /// GSL's run-time version string (`gsl_version`).
 static inline const char *hs_gsl_version(void) { return gsl_version; }
-
-// MARK: Errors
-
-/// The reason GSL gave for the most recent error on this thread ("" if none).
-static inline char *hs_last_error_reason(void) {
-    static _Thread_local char reason[512];
-    return reason;
-}
-
-static inline void hs_record_error(const char *reason, const char *file, int line, int gsl_errno) {
-    (void)file; (void)line; (void)gsl_errno;
-    char *buffer = hs_last_error_reason();
-    strncpy(buffer, reason ? reason : "", 511);
-    buffer[511] = '\0';
-}
-
-static inline void hs_clear_error_reason(void) { hs_last_error_reason()[0] = '\0'; }
-
-/// Make GSL report errors by status code (never abort) and remember each reason.
-static inline void hs_install_error_handler(void) { gsl_set_error_handler(&hs_record_error); }
 
 // MARK: BLAS provenance
 

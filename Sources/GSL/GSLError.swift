@@ -1,4 +1,5 @@
 import CGSL
+import CGSLErrors
 
 /// A failure reported by GSL: its status code, GSL's own description of that code, and the
 /// reason GSL gave at the point of failure.
