@@ -48,7 +48,7 @@ public struct StudyReport {
             text += " Under SGD v follows the Gauss–Newton law (C4: v ∝ h, exponents \(sgd)) although θ − θ* is nearly isotropic: the gradient noise, not the spread of θ, dominates E[g²]."
         }
         if let rms = exponents("rmsprop", top), let adam = exponents("adam", top) {
-            text += " Under RMSProp and Adam, v follows the Gauss–Newton law for curvatures below h_c = 4L²σₙ²/(Bη²) and turns to the square-root law (C2: v ∝ h², √v ∝ h) above it, where the preconditioned curvature ηh/√v̂ is pinned at the stability limit L (RMSProp: \(rms); Adam: \(adam), at β₂ = \(top))."
+            text += " Under RMSProp and Adam, v follows the Gauss–Newton law for curvatures below h_c = 4L²σₙ²/(Bη²) and turns to the square-root law (C2: v ∝ h², √v ∝ h) above it, where the preconditioned curvature ηh/√v̂ is pinned at the stability limit L (RMSProp: \(rms); Adam: \(adam), at β₂ = \(Text.markdown(top)))."
         }
         if let edge = studies["dynamics-edge"], let b = edge.values(of: "beta2").last,
            let above = edge.scalar("exponent_above", ["optimizer": "adam", "beta2": b]) {
@@ -56,7 +56,7 @@ public struct StudyReport {
         }
         let gaps = betas.compactMap { b in
             let worst = ["rmsprop", "adam"].compactMap { gap($0, b) }.max()
-            return worst.map { "\(String(format: "%.2g", 100 * $0))% at β₂ = \(b)" }
+            return worst.map { "\(String(format: "%.2g", 100 * $0))% at β₂ = \(Text.markdown(b))" }
         }
         if !gaps.isEmpty {
             text += " β₂ decides whether this picture holds: the simulated √v stays within " + gaps.joined(separator: ", ") + " of the β₂ → 1 fixed point (largest gap over coordinates, RMSProp and Adam)."
@@ -88,7 +88,7 @@ public struct StudyReport {
         let manifests = studies.keys.sorted().compactMap { studies[$0]?.manifest }
         func field(_ key: String) -> String {
             let values = Set(manifests.compactMap { m -> String? in if case .string(let s) = m[key] { return s } else { return nil } })
-            return values.isEmpty ? "unknown" : values.sorted().joined(separator: "; ")
+            return values.isEmpty ? "unknown" : values.sorted().map(Text.markdown).joined(separator: "; ")
         }
         let wall = manifests.reduce(0.0) { total, m in if case .number(let s) = m["wall_seconds"] { return total + s } else { return total } }
         return """
@@ -96,7 +96,7 @@ public struct StudyReport {
 
             - package version \(field("package_version")), commit \(field("git_commit"))
             - GSL \(field("gsl_version")); BLAS \(field("blas"))
-            - studies: \(studies.keys.sorted().joined(separator: ", ")); total wall time \(String(format: "%.1f", wall)) s
+            - studies: \(studies.keys.sorted().map(Text.markdown).joined(separator: ", ")); total wall time \(String(format: "%.1f", wall)) s
 
             """
     }
