@@ -8,11 +8,17 @@ public struct StudyReport {
 
     public init(studies: [String: StudyResults]) { self.studies = studies }
 
-    /// Loads every `NAME.csv` (with its `NAME.json`) in `directory`.
-    public static func load(from directory: URL) throws -> StudyReport {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
-        guard !names.isEmpty else { throw ReportError("\(directory.path): no result files (NAME.csv); run the studies first") }
+    /// Loads every `NAME.csv` (with its `NAME.json`) in `directory`. A bad file, or anything
+    /// named `*.csv` that is not a regular file, is a ``ConfigError`` naming it (exit 2).
+    public static func load(from directory: URL) throws(ConfigError) -> StudyReport {
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
+            throw ConfigError(file: directory.path, key: nil, message: "cannot be read as a results folder: \((error as NSError).localizedDescription)")
+        }
+        let names = entries.filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
+        guard !names.isEmpty else {
+            throw ConfigError(file: directory.path, key: nil, message: "no result files (NAME.csv); run the studies first")
+        }
         var studies: [String: StudyResults] = [:]
         for name in names { studies[name] = try StudyResults.load(name, from: directory) }
         return StudyReport(studies: studies)
