@@ -118,9 +118,17 @@ public enum Figures {
     /// The one value every cell of the run shares for `read`, or nil if the cells differ (the
     /// figures plot against a single spectrum, number of steps, …).
     static func shared<T: Equatable>(_ r: StudyResults, _ read: (Cell) -> T) -> T? {
-        guard let cells = r.config?.cells, let first = cells.first.map(read),
+        guard let cells = config(r)?.cells, let first = cells.first.map(read),
               cells.allSatisfy({ read($0) == first }) else { return nil }
         return first
+    }
+
+    /// The config as run, if it is a config of the study the figure draws (the study named like
+    /// the results): only then do its cells have the parameters the figure reads (`Cell`'s
+    /// accessors trap on a parameter the study does not take).
+    static func config(_ r: StudyResults) -> Config? {
+        guard let config = r.config, config.study.name == r.name else { return nil }
+        return config
     }
 
     /// The eigenvalues h, when every cell has the same spectrum of at most
@@ -263,7 +271,7 @@ public enum Figures {
         let name = optimizer == "adam" ? "Adam" : "RMSProp"
         var hc = ""
         // The study's own h_c, when it is the same in every cell of this optimizer.
-        if let cells = r.config?.cells.filter({ $0.choice("optimizer") == optimizer }),
+        if let cells = config(r)?.cells.filter({ $0.choice("optimizer") == optimizer }),
            let crossover = cells.first.map(Dynamics.crossover), cells.allSatisfy({ Dynamics.crossover($0) == crossover }) {
             hc = "set arrow from \(format(crossover)), graph 0 to \(format(crossover)), graph 1 nohead lc rgb '#888888' dt 3\nset label 'h_c' at \(format(crossover)), graph 0.95 offset 0.5,0\n"
         }
