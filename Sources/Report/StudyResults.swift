@@ -33,7 +33,11 @@ public struct ResultRow: Sendable, Equatable {
 /// are made from, so that they can be rebuilt from `results/` alone.
 public struct StudyResults: Sendable {
     public var name: String
-    public var rows: [ResultRow]
+    public var rows: [ResultRow] { didSet { index = RowIndex(rows) } }
+    /// Where the rows of each quantity, and of each grid value, are: so that a lookup costs the
+    /// rows it could match, not the whole file (the claims and figures look rows up once per
+    /// grid value, which on a large file would otherwise be quadratic).
+    private var index: RowIndex
     /// The provenance manifest (`NAME.json`), empty when built in memory.
     public var manifest: JSONObject
     /// The config as run, rebuilt from the manifest and checked when it was read (nil when built
@@ -42,11 +46,17 @@ public struct StudyResults: Sendable {
 
     public init(name: String, rows: [ResultRow], manifest: JSONObject = JSONObject(), config: Config? = nil) {
         (self.name, self.rows, self.manifest, self.config) = (name, rows, manifest, config)
+        index = RowIndex(rows)
     }
 
     /// Rows of `quantity` in cells whose grid values include `grid`, in file order.
     public func rows(_ quantity: String, _ grid: [String: String] = [:]) -> [ResultRow] {
-        rows.filter { row in row.quantity == quantity && grid.allSatisfy { row.grid[$0.key] == $0.value } }
+        guard var candidates = index.byQuantity[quantity] else { return [] }
+        for (column, value) in grid {
+            guard let positions = index.byValue[quantity]?[column]?[value] else { return [] }
+            if positions.count < candidates.count { candidates = positions }
+        }
+        return candidates.map { rows[$0] }.filter { row in grid.allSatisfy { row.grid[$0.key] == $0.value } }
     }
 
     /// The one scalar `quantity` of the cell matching `grid`, if there is exactly one.
@@ -57,9 +67,7 @@ public struct StudyResults: Sendable {
 
     /// The distinct values of a grid parameter, in order of first appearance.
     public func values(of parameter: String) -> [String] {
-        var seen: [String] = [], set: Set<String> = []
-        for row in rows { if let v = row.grid[parameter], set.insert(v).inserted { seen.append(v) } }
-        return seen
+        index.values[parameter] ?? []
     }
 
     /// The largest result CSV the report reads: 64 MB, some 450 times the largest committed table
@@ -167,6 +175,8 @@ public struct StudyResults: Sendable {
         let (estimateAt, mcseAt, theoryAt) = (position["estimate"]!, position["mcse"]!, position["theory"]!)
         var grids: [Int: [String: String]] = [:]
         var distinct: [String: Set<String>] = [:]
+        struct RowKey: Hashable { var cell: Int, quantity: String, index: Int? }
+        var keys: Set<RowKey> = []
         var rows: [ResultRow] = []
         rows.reserveCapacity(table.count - 1)
         for (line, fields) in table.dropFirst() {
@@ -229,6 +239,9 @@ public struct StudyResults: Sendable {
                 grids[cell] = values
                 grid = values
             }
+            guard keys.insert(RowKey(cell: cell, quantity: quantity, index: index)).inserted else {
+                throw fail(line, "cell \(cell) has \(quantity)\(index.map { "[\($0)]" } ?? "") twice")
+            }
             rows.append(ResultRow(cell: cell, grid: grid, quantity: quantity, index: index,
                                   estimate: estimate, mcse: mcse, theory: theory))
         }
@@ -255,6 +268,25 @@ public struct StudyResults: Sendable {
         guard !s.isEmpty, s.utf8.count <= 40, s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || [0x2B, 0x2D, 0x2E, 0x65, 0x45].contains($0) }),
               let x = Double(s), x.isFinite else { return nil }
         return x
+    }
+}
+
+/// Row positions by quantity, and by quantity, grid column and value (ascending: file order);
+/// each grid column's distinct values in order of first appearance.
+struct RowIndex: Sendable {
+    var byQuantity: [String: [Int]] = [:]
+    var byValue: [String: [String: [String: [Int]]]] = [:]
+    var values: [String: [String]] = [:]
+
+    init(_ rows: [ResultRow]) {
+        var seen: [String: Set<String>] = [:]
+        for (i, row) in rows.enumerated() {
+            byQuantity[row.quantity, default: []].append(i)
+            for (column, value) in row.grid {
+                byValue[row.quantity, default: [:]][column, default: [:]][value, default: []].append(i)
+                if seen[column, default: []].insert(value).inserted { values[column, default: []].append(value) }
+            }
+        }
     }
 }
 

@@ -163,6 +163,10 @@ struct HostileReportTests {
                 try FileManager.default.moveItem(at: json, to: folder.appendingPathComponent("elsewhere"))
                 try FileManager.default.createSymbolicLink(at: json, withDestinationURL: folder.appendingPathComponent("elsewhere"))
             }),
+            ("a row twice", "sqrt-law.csv: line 3", { try self.edit(csv($0), lines: "0,none,0,v,1,", ",v,1,", ",v,0,") }),
+            ("figures a symlink", "figures", { folder in
+                try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("figures"), withDestinationURL: URL(fileURLWithPath: "/tmp"))
+            }),
             ("an 11 GB sparse CSV", "x.csv", { folder in
                 let big = folder.appendingPathComponent("x.csv")
                 #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
@@ -180,7 +184,7 @@ struct HostileReportTests {
             #expect(result.err.split(separator: "\n").count == 1 && result.err.contains(expected), "\(label): \(result.err)")
             #expect(result.seconds < 10, "\(label): \(result.seconds) s")
             let left = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-            #expect(!left.contains("REPORT.md") && !left.contains("figures"), "\(label): \(left)")
+            #expect(!left.contains("REPORT.md") && (!left.contains("figures") || label == "figures a symlink"), "\(label): \(left)")
         }
     }
 
@@ -284,7 +288,7 @@ struct HostileReportTests {
             #expect(Date().timeIntervalSince(start) < 5, "case \(n) took \(Date().timeIntervalSince(start)) s")
             try? FileManager.default.removeItem(at: study)
         }
-        #expect(accepted > 50 && rejected > 200, "accepted \(accepted), rejected \(rejected)")
+        #expect(accepted > 30 && rejected > 200, "accepted \(accepted), rejected \(rejected)")
     }
 
     /// 30 of the same kind of cases through the command: each exits 0 or 2 (one line) within
