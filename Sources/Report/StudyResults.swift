@@ -71,8 +71,8 @@ public struct StudyResults: Sendable {
     }
 
     /// The largest result CSV the report reads: 64 MB, some 450 times the largest committed table
-    /// (140 kB) and about a million rows. Parsed rows take several times the file's size in
-    /// memory, and the claims scan rows once per grid value, so the limit bounds both.
+    /// (140 kB), about a million rows. Parsed rows take several times the file's size in memory,
+    /// and reading one takes seconds (16 s for 60 MB in a debug build), so the limit bounds both.
     public static let maximumCSVBytes = 64 << 20
     /// The largest manifest the report reads (the config limit: a manifest holds a config).
     public static let maximumManifestBytes = Config.maximumFileBytes
