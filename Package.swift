@@ -65,6 +65,6 @@ let package = Package(
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "hessian-study"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo", "Studies", "hessian-study"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import MonteCarlo
 
 /// The rules that decide claims C1–C5 of STUDIES.md from the study results. Each rule names the
 /// numbers it reads and the bound it applies; a rule whose study is missing decides nothing.
@@ -14,7 +15,7 @@ public enum Claims {
         ]
         for alpha in r.values(of: "alpha") where alpha != "0" {
             if let s = r.scalar("slope", ["rotation": "none", "alpha": alpha]) {
-                evidence.append("δ ~ N(0, σ²H^(−\(alpha))): slope \(s.described)" + (alpha == "1" ? ", the Gibbs distribution's Gauss–Newton form." : "."))
+                evidence.append("δ ~ N(0, σ²H^(−\(MarkdownText.escape(alpha)))): slope \(s.described)" + (alpha == "1" ? ", the Gibbs distribution's Gauss–Newton form." : "."))
             }
         }
         var rotationFails = false
@@ -39,13 +40,13 @@ public enum Claims {
         guard !atOptimum.isEmpty else { return nil }
         let ratios = r.rows("gn_ratio", ["spread": "0"])
         let exact = atOptimum.allSatisfy(\.agrees) && ratios.allSatisfy(\.agrees)
-        var evidence = atOptimum.map { "At θ* (s = 0), B = \($0.grid["batch"] ?? "?"): slope \($0.described)." }
+        var evidence = atOptimum.map { "At θ* (s = 0), B = \(MarkdownText.escape($0.grid["batch"] ?? "?")): slope \($0.described)." }
         let spreads = r.values(of: "spread").filter { $0 != "0" }
         if let largest = spreads.last {
             for row in r.rows("h_c", ["spread": largest]) {
                 let local = r.rows("local_slope", ["spread": largest, "batch": row.grid["batch"] ?? ""])
                 if let top = local.max(by: { ($0.index ?? 0) < ($1.index ?? 0) }) {
-                    evidence.append("Away from θ* (s = \(largest), B = \(row.grid["batch"] ?? "?")): the terms cross at h_c = \(row.described); the local slope at the largest h is \(top.described), on its way to the square-root law's 2.")
+                    evidence.append("Away from θ* (s = \(MarkdownText.escape(largest)), B = \(MarkdownText.escape(row.grid["batch"] ?? "?"))): the terms cross at h_c = \(row.described); the local slope at the largest h is \(top.described), on its way to the square-root law's 2.")
                 }
             }
         }
@@ -79,12 +80,12 @@ public enum Claims {
             r.rows("rel_var", uncorrelated.merging(["beta2": b]) { $1 }).first.map { row in
                 // √Var(v̂)/v, its MCSE by the delta method: mcse/(2√x).
                 let sd = row.estimate.squareRoot()
-                return "\(significant(sd)) ± \(significant((row.mcse ?? 0) / (2 * sd))) at β₂ = \(b)"
+                return "\(significant(sd)) ± \(significant((row.mcse ?? 0) / (2 * sd))) at β₂ = \(MarkdownText.escape(b))"
             }
         }
         evidence.append("Relative sd of v̂ (ρ = 0): " + sd.joined(separator: ", ") + ": only a long average estimates E[g²] well.")
         let weights = r.values(of: "beta1").compactMap { b1 in
-            r.rows("m_current_weight", ["rho": "0", "beta1": b1, "beta2": r.values(of: "beta2").last ?? ""]).first.map { "\($0.described) at β₁ = \(b1)" }
+            r.rows("m_current_weight", ["rho": "0", "beta1": b1, "beta2": r.values(of: "beta2").last ?? ""]).first.map { "\($0.described) at β₁ = \(MarkdownText.escape(b1))" }
         }
         evidence.append("Weight of the current gradient in m̂ (ρ = 0): " + weights.joined(separator: ", ") + ": a long momentum average forgets where it is.")
         return ClaimDecision(
@@ -105,7 +106,7 @@ public enum Claims {
         var evidence = ["T6: \(t6.agreeing) of \(t6.total) rows within \(Int(agreementBound)) MCSE of (hc)² + σ²h² and of the centred EMA's exact expectation (→ 2β₁²/(1+β₁)·σ²h²)."]
         for offset in r.values(of: "offset") {
             if let e = errors.first(where: { $0.grid["offset"] == offset }), let w = rawErrors.first(where: { $0.grid["offset"] == offset }) {
-                evidence.append("c = \(offset): relative error in h of √v̂/σ \(w.described), of AdaBelief's √(ŝ/factor)/σ \(e.described).")
+                evidence.append("c = \(MarkdownText.escape(offset)): relative error in h of √v̂/σ \(w.described), of AdaBelief's √(ŝ/factor)/σ \(e.described).")
             }
         }
         let holds = recovers && mostlyAgree(t6)
@@ -125,7 +126,7 @@ public enum Claims {
         for optimizer in ["rmsprop", "adam"] {
             let ratios = r.rows("newton_ratio", ["optimizer": optimizer, "beta2": beta2]).sorted { ($0.index ?? 0) < ($1.index ?? 0) }
             guard let low = ratios.first, let high = ratios.last, let sharpness = r.scalar("sharpness", ["optimizer": optimizer, "beta2": beta2]) else { continue }
-            evidence.append("\(optimizer == "adam" ? "Adam" : "RMSProp") at β₂ = \(beta2): ηh/(√v̂ + ε), Adam's step against Newton's 1/h, is \(low.described) at the smallest h and \(high.described) at the largest; sharpness \(sharpness.described).")
+            evidence.append("\(optimizer == "adam" ? "Adam" : "RMSProp") at β₂ = \(MarkdownText.escape(beta2)): ηh/(√v̂ + ε), Adam's step against Newton's 1/h, is \(low.described) at the smallest h and \(high.described) at the largest; sharpness \(sharpness.described).")
             edge = edge && low.estimate < 0.5 * high.estimate
         }
         guard !evidence.isEmpty else { return nil }
@@ -133,7 +134,7 @@ public enum Claims {
             for optimizer in ["rmsprop", "adam"] {
                 guard let above = wide.scalar("exponent_above", ["optimizer": optimizer, "beta2": beta2]),
                       let sharpness = wide.scalar("sharpness", ["optimizer": optimizer, "beta2": beta2]) else { continue }
-                evidence.append("Over eight decades of h (`dynamics-edge`, β₂ = \(beta2)), \(optimizer == "adam" ? "Adam" : "RMSProp")'s exponent above h_c is \(above.described), and its sharpness \(sharpness.described) sits at the stability limit \(optimizer == "adam" ? "38" : "2").")
+                evidence.append("Over eight decades of h (`dynamics-edge`, β₂ = \(MarkdownText.escape(beta2))), \(optimizer == "adam" ? "Adam" : "RMSProp")'s exponent above h_c is \(above.described), and its sharpness \(sharpness.described) sits at the stability limit \(optimizer == "adam" ? "38" : "2").")
             }
         }
         return ClaimDecision(

@@ -8,11 +8,17 @@ public struct StudyReport {
 
     public init(studies: [String: StudyResults]) { self.studies = studies }
 
-    /// Loads every `NAME.csv` (with its `NAME.json`) in `directory`.
-    public static func load(from directory: URL) throws -> StudyReport {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
-        guard !names.isEmpty else { throw ReportError("\(directory.path): no result files (NAME.csv); run the studies first") }
+    /// Loads every `NAME.csv` (with its `NAME.json`) in `directory`. A bad file, or anything
+    /// named `*.csv` that is not a regular file, is a ``ConfigError`` naming it (exit 2).
+    public static func load(from directory: URL) throws(ConfigError) -> StudyReport {
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
+            throw ConfigError(file: directory.path, key: nil, message: "cannot be read as a results folder: \((error as NSError).localizedDescription)")
+        }
+        let names = entries.filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
+        guard !names.isEmpty else {
+            throw ConfigError(file: directory.path, key: nil, message: "no result files (NAME.csv); run the studies first")
+        }
         var studies: [String: StudyResults] = [:]
         for name in names { studies[name] = try StudyResults.load(name, from: directory) }
         return StudyReport(studies: studies)
@@ -48,7 +54,7 @@ public struct StudyReport {
             text += " Under SGD v follows the Gauss–Newton law (C4: v ∝ h, exponents \(sgd)) although θ − θ* is nearly isotropic: the gradient noise, not the spread of θ, dominates E[g²]."
         }
         if let rms = exponents("rmsprop", top), let adam = exponents("adam", top) {
-            text += " Under RMSProp and Adam, v follows the Gauss–Newton law for curvatures below h_c = 4L²σₙ²/(Bη²) and turns to the square-root law (C2: v ∝ h², √v ∝ h) above it, where the preconditioned curvature ηh/√v̂ is pinned at the stability limit L (RMSProp: \(rms); Adam: \(adam), at β₂ = \(top))."
+            text += " Under RMSProp and Adam, v follows the Gauss–Newton law for curvatures below h_c = 4L²σₙ²/(Bη²) and turns to the square-root law (C2: v ∝ h², √v ∝ h) above it, where the preconditioned curvature ηh/√v̂ is pinned at the stability limit L (RMSProp: \(rms); Adam: \(adam), at β₂ = \(MarkdownText.escape(top)))."
         }
         if let edge = studies["dynamics-edge"], let b = edge.values(of: "beta2").last,
            let above = edge.scalar("exponent_above", ["optimizer": "adam", "beta2": b]) {
@@ -56,7 +62,7 @@ public struct StudyReport {
         }
         let gaps = betas.compactMap { b in
             let worst = ["rmsprop", "adam"].compactMap { gap($0, b) }.max()
-            return worst.map { "\(String(format: "%.2g", 100 * $0))% at β₂ = \(b)" }
+            return worst.map { "\(String(format: "%.2g", 100 * $0))% at β₂ = \(MarkdownText.escape(b))" }
         }
         if !gaps.isEmpty {
             text += " β₂ decides whether this picture holds: the simulated √v stays within " + gaps.joined(separator: ", ") + " of the β₂ → 1 fixed point (largest gap over coordinates, RMSProp and Adam)."
@@ -88,7 +94,7 @@ public struct StudyReport {
         let manifests = studies.keys.sorted().compactMap { studies[$0]?.manifest }
         func field(_ key: String) -> String {
             let values = Set(manifests.compactMap { m -> String? in if case .string(let s) = m[key] { return s } else { return nil } })
-            return values.isEmpty ? "unknown" : values.sorted().joined(separator: "; ")
+            return values.isEmpty ? "unknown" : values.sorted().map(MarkdownText.escape).joined(separator: "; ")
         }
         let wall = manifests.reduce(0.0) { total, m in if case .number(let s) = m["wall_seconds"] { return total + s } else { return total } }
         return """
@@ -96,7 +102,7 @@ public struct StudyReport {
 
             - package version \(field("package_version")), commit \(field("git_commit"))
             - GSL \(field("gsl_version")); BLAS \(field("blas"))
-            - studies: \(studies.keys.sorted().joined(separator: ", ")); total wall time \(String(format: "%.1f", wall)) s
+            - studies: \(studies.keys.sorted().map(MarkdownText.escape).joined(separator: ", ")); total wall time \(String(format: "%.1f", wall)) s
 
             """
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import MonteCarlo
 import Studies
@@ -30,24 +33,30 @@ public struct ResultRow: Sendable, Equatable {
 /// are made from, so that they can be rebuilt from `results/` alone.
 public struct StudyResults: Sendable {
     public var name: String
-    public var rows: [ResultRow]
+    public var rows: [ResultRow] { didSet { index = RowIndex(rows) } }
+    /// Where the rows of each quantity, and of each grid value, are: so that a lookup costs the
+    /// rows it could match, not the whole file (the claims and figures look rows up once per
+    /// grid value, which on a large file would otherwise be quadratic).
+    private var index: RowIndex
     /// The provenance manifest (`NAME.json`), empty when built in memory.
     public var manifest: JSONObject
+    /// The config as run, rebuilt from the manifest and checked when it was read (nil when built
+    /// in memory or without a manifest): its cells give every parameter exactly as the study saw it.
+    public var config: Config?
 
-    public init(name: String, rows: [ResultRow], manifest: JSONObject = JSONObject()) {
-        (self.name, self.rows, self.manifest) = (name, rows, manifest)
-    }
-
-    /// The config as run, rebuilt from the manifest (nil when built in memory): its cells give
-    /// every parameter exactly as the study saw it.
-    public var config: Config? {
-        guard case .object(let source) = manifest["config"] else { return nil }
-        return try? Config(file: name, json: .object(source), studies: allStudies)
+    public init(name: String, rows: [ResultRow], manifest: JSONObject = JSONObject(), config: Config? = nil) {
+        (self.name, self.rows, self.manifest, self.config) = (name, rows, manifest, config)
+        index = RowIndex(rows)
     }
 
     /// Rows of `quantity` in cells whose grid values include `grid`, in file order.
     public func rows(_ quantity: String, _ grid: [String: String] = [:]) -> [ResultRow] {
-        rows.filter { row in row.quantity == quantity && grid.allSatisfy { row.grid[$0.key] == $0.value } }
+        guard var candidates = index.byQuantity[quantity] else { return [] }
+        for (column, value) in grid {
+            guard let positions = index.byValue[quantity]?[column]?[value] else { return [] }
+            if positions.count < candidates.count { candidates = positions }
+        }
+        return candidates.map { rows[$0] }.filter { row in grid.allSatisfy { row.grid[$0.key] == $0.value } }
     }
 
     /// The one scalar `quantity` of the cell matching `grid`, if there is exactly one.
@@ -58,34 +67,226 @@ public struct StudyResults: Sendable {
 
     /// The distinct values of a grid parameter, in order of first appearance.
     public func values(of parameter: String) -> [String] {
-        var seen: [String] = []
-        for row in rows { if let v = row.grid[parameter], !seen.contains(v) { seen.append(v) } }
-        return seen
+        index.values[parameter] ?? []
     }
 
-    /// Reads `NAME.csv` and `NAME.json` from `directory`.
-    public static func load(_ name: String, from directory: URL) throws -> StudyResults {
-        let csv = try String(contentsOf: directory.appendingPathComponent("\(name).csv"), encoding: .utf8)
-        let table = CSV.parse(csv)
-        guard let header = table.first else { throw ReportError("\(name).csv: empty") }
-        let fixed = Set(["cell", "quantity", "index", "estimate", "mcse", "theory"])
-        var rows: [ResultRow] = []
-        for (line, fields) in table.dropFirst().enumerated() where fields.count == header.count {
-            let record = Dictionary(uniqueKeysWithValues: zip(header, fields))
-            guard let cell = Int(record["cell"] ?? ""), let estimate = Double(record["estimate"] ?? "") else {
-                throw ReportError("\(name).csv: line \(line + 2): no cell or estimate")
+    /// The largest result CSV the report reads: 64 MB, some 450 times the largest committed table
+    /// (140 kB), about a million rows. Parsed rows take several times the file's size in memory,
+    /// and reading one takes seconds (16 s for 60 MB in a debug build), so the limit bounds both.
+    public static let maximumCSVBytes = 64 << 20
+    /// The largest manifest the report reads (the config limit: a manifest holds a config).
+    public static let maximumManifestBytes = Config.maximumFileBytes
+    /// The most distinct values a grid column may take: the report lists and plots each one, and
+    /// looks rows up once per value; a longer axis is no report (the committed ones have ≤ 8).
+    public static let maximumGridValues = 1024
+    /// The columns every result CSV has (CONTRACT.md, "Result files").
+    public static let fixedColumns = ["cell", "quantity", "index", "estimate", "mcse", "theory"]
+
+    /// Reads `NAME.csv` and `NAME.json` from `directory`. Every file is read as a regular file
+    /// within its size limit, never through a symbolic link, and checked as a config is: a bad
+    /// file is a ``ConfigError`` naming it and the line or key (exit 2), never a trap.
+    public static func load(_ name: String, from directory: URL) throws(ConfigError) -> StudyResults {
+        let csvPath = directory.appendingPathComponent("\(name).csv").path
+        let jsonPath = directory.appendingPathComponent("\(name).json").path
+        guard isSafeStem(name) else {
+            throw ConfigError(file: csvPath, key: nil, message: "a result file's name must be letters, digits, '.', '_' or '-' before .csv (not starting with '.')")
+        }
+        let (manifest, config) = try readManifest(jsonPath, name: name)
+        let bytes = try FileInput.read(csvPath, limit: maximumCSVBytes, followSymlinks: false)
+        let rows = try parseRows(bytes, file: csvPath, config: config)
+        return StudyResults(name: name, rows: rows, manifest: manifest, config: config)
+    }
+
+    /// A result file's stem as `run` writes it (the config name rule): letters, digits, '.', '_'
+    /// or '-', not starting with '.', at most 200 bytes.
+    static func isSafeStem(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 200 && !s.hasPrefix(".")
+            && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+    }
+
+    /// `NAME.json`: absent is allowed (a CSV alone still makes a report); present, it must be a
+    /// JSON object whose `config` (when there is one) is a valid config of a known study, with the
+    /// name of its CSV, and whose provenance fields have the types `run` writes.
+    static func readManifest(_ path: String, name: String) throws(ConfigError) -> (JSONObject, Config?) {
+        func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
+        // No manifest at all is allowed; anything else there (a folder, a FIFO, a link) is refused.
+        var status = stat()
+        if lstat(path, &status) != 0 && errno == ENOENT { return (JSONObject(), nil) }
+        let bytes = try FileInput.read(path, limit: maximumManifestBytes, followSymlinks: false)
+        let json: JSONValue
+        do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not valid JSON: \(error)") }
+        guard case .object(let object) = json else { throw fail(nil, "must be a JSON object (a run's manifest), got \(json.typeDescription)") }
+        for key in ["name", "study", "package_version", "gsl_version", "blas", "git_commit", "config_file", "generator", "rng", "gaussian", "started"] {
+            switch object[key] {
+            case nil, .string?: continue
+            case .null? where key == "git_commit": continue
+            case let value?: throw fail(key, "must be a string, got \(value.typeDescription)")
             }
-            rows.append(ResultRow(
-                cell: cell, grid: record.filter { !fixed.contains($0.key) }, quantity: record["quantity"] ?? "",
-                index: Int(record["index"] ?? ""), estimate: estimate,
-                mcse: Double(record["mcse"] ?? ""), theory: Double(record["theory"] ?? "")))
         }
-        var manifest = JSONObject()
-        if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(name).json").path),
-           case .object(let object) = try JSONValue.parse(Array(data)) {
-            manifest = object
+        if let value = object["wall_seconds"] {
+            guard case .number(let x) = value, x.isFinite, x >= 0, x < 1e12 else {
+                throw fail("wall_seconds", "must be a number of seconds in [0, 10^12), got \(value.compactText.prefix(40))")
+            }
         }
-        return StudyResults(name: name, rows: rows, manifest: manifest)
+        guard let source = object["config"] else { return (object, nil) }
+        guard case .object = source else { throw fail("config", "must be an object (the config as run), got \(source.typeDescription)") }
+        let config: Config
+        do { config = try Config(file: path, json: source, studies: allStudies) } catch {
+            throw fail("config" + (error.key.map { ".\($0)" } ?? ""), error.message)
+        }
+        guard config.name == name else {
+            throw fail("config.name", "names the results \(String(reflecting: String(config.name.prefix(60)))), but the file is \(name).json")
+        }
+        return (object, config)
+    }
+
+    /// The rows of a result CSV, each checked: the header's columns unique and including
+    /// ``fixedColumns``; every row with the header's field count; `cell` and `index`
+    /// non-negative integers (`cell` a cell of the config, when there is one); `estimate` a
+    /// finite number, `mcse` and `theory` finite or empty; a cell's grid values the same on every
+    /// row (and, with a config, the values that cell ran with).
+    static func parseRows(_ bytes: [UInt8], file: String, config: Config?) throws(ConfigError) -> [ResultRow] {
+        func fail(_ line: Int?, _ message: String) -> ConfigError {
+            ConfigError(file: file, key: line.map { "line \($0)" }, message: message)
+        }
+        let table = try CSV.parse(bytes, file: file)
+        guard let (headerLine, header) = table.first else { throw fail(nil, "empty; a result CSV starts with its header") }
+        var seen: Set<String> = []
+        for column in header {
+            guard column.utf8.count <= 100, !column.isEmpty, column.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_")
+            }) else {
+                throw fail(headerLine, "column names are parameter names (letters, digits and _), got \(Text.quoted(column))")
+            }
+            guard seen.insert(column).inserted else { throw fail(headerLine, "column \(column) appears twice") }
+        }
+        for column in fixedColumns where !seen.contains(column) {
+            throw fail(headerLine, "no \(column) column; a result CSV has \(fixedColumns.joined(separator: ", ")) and the grid parameters")
+        }
+        let position = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+        let gridColumns = header.filter { !fixedColumns.contains($0) }
+        if let config {
+            let expected = config.cells.first?.gridValues.map(\.name) ?? []
+            guard Set(gridColumns) == Set(expected) else {
+                throw fail(headerLine, "grid columns \(gridColumns.joined(separator: ", ")) differ from the manifest's grid (\(expected.joined(separator: ", ")))")
+            }
+        }
+        let (cellAt, quantityAt, indexAt) = (position["cell"]!, position["quantity"]!, position["index"]!)
+        let (estimateAt, mcseAt, theoryAt) = (position["estimate"]!, position["mcse"]!, position["theory"]!)
+        var grids: [Int: [String: String]] = [:]
+        var distinct: [String: Set<String>] = [:]
+        struct RowKey: Hashable { var cell: Int, quantity: String, index: Int? }
+        var keys: Set<RowKey> = []
+        var rows: [ResultRow] = []
+        rows.reserveCapacity(table.count - 1)
+        for (line, fields) in table.dropFirst() {
+            guard fields.count == header.count else {
+                throw fail(line, "has \(fields.count) fields, the header \(header.count)")
+            }
+            guard let cell = nonNegativeInteger(fields[cellAt]) else {
+                throw fail(line, "cell must be a non-negative integer, got \(Text.quoted(fields[cellAt]))")
+            }
+            let upper = config?.cells.count ?? Config.maximumCells
+            guard cell < upper else {
+                throw fail(line, "cell \(cell) is out of range; " + (config == nil ? "at most \(Config.maximumCells) cells" : "the manifest's grid has \(upper) cells"))
+            }
+            var index: Int?
+            if !fields[indexAt].isEmpty {
+                guard let i = nonNegativeInteger(fields[indexAt]) else {
+                    throw fail(line, "index must be empty or a non-negative integer, got \(Text.quoted(fields[indexAt]))")
+                }
+                index = i
+            }
+            let quantity = fields[quantityAt]
+            guard !quantity.isEmpty, quantity.utf8.count <= 100, quantity.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_")
+            }) else {
+                throw fail(line, "quantity must be a name of letters, digits and _, got \(Text.quoted(quantity))")
+            }
+            guard let estimate = finite(fields[estimateAt]) else {
+                throw fail(line, "estimate must be a finite number, got \(Text.quoted(fields[estimateAt]))")
+            }
+            func optional(_ column: String, _ at: Int) throws(ConfigError) -> Double? {
+                if fields[at].isEmpty { return nil }
+                guard let x = finite(fields[at]) else {
+                    throw fail(line, "\(column) must be empty or a finite number, got \(Text.quoted(fields[at]))")
+                }
+                return x
+            }
+            let mcse = try optional("mcse", mcseAt), theory = try optional("theory", theoryAt)
+            if let mcse, mcse < 0 { throw fail(line, "mcse must be ≥ 0, got \(format(mcse))") }
+            let grid: [String: String]
+            if let known = grids[cell] {
+                for column in gridColumns where known[column] != fields[position[column]!] {
+                    throw fail(line, "cell \(cell) has \(column) = \(Text.quoted(fields[position[column]!])) here and \(Text.quoted(known[column] ?? "")) on an earlier line")
+                }
+                grid = known
+            } else {
+                let values = Dictionary(uniqueKeysWithValues: gridColumns.map { ($0, fields[position[$0]!]) })
+                if let config {
+                    for (column, value) in config.cells[cell].gridValues where values[column] != label(value) {
+                        throw fail(line, "cell \(cell) has \(column) = \(Text.quoted(values[column] ?? "")), but the manifest's config ran it with \(Text.quoted(label(value)))")
+                    }
+                }
+                for column in gridColumns {
+                    let value = values[column]!
+                    guard value.utf8.count <= 200 else { throw fail(line, "\(column) is longer than 200 bytes") }
+                    distinct[column, default: []].insert(value)
+                    guard distinct[column]!.count <= maximumGridValues else {
+                        throw fail(line, "\(column) takes more than \(maximumGridValues) values; the report shows each one")
+                    }
+                }
+                grids[cell] = values
+                grid = values
+            }
+            guard keys.insert(RowKey(cell: cell, quantity: quantity, index: index)).inserted else {
+                throw fail(line, "cell \(cell) has \(quantity)\(index.map { "[\($0)]" } ?? "") twice")
+            }
+            rows.append(ResultRow(cell: cell, grid: grid, quantity: quantity, index: index,
+                                  estimate: estimate, mcse: mcse, theory: theory))
+        }
+        return rows
+    }
+
+    /// The CSV text of a grid value, as `ResultFiles` writes it.
+    static func label(_ value: JSONValue) -> String {
+        switch value {
+        case .number(let x): format(x)
+        case .string(let s): s
+        default: value.compactText
+        }
+    }
+
+    /// Decimal digits only (no sign, no space), and small enough for an Int.
+    static func nonNegativeInteger(_ s: String) -> Int? {
+        guard !s.isEmpty, s.utf8.count <= 18, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(s)
+    }
+
+    /// A finite number in the CSV's decimal form (digits, sign, '.', exponent; no hex, no "nan").
+    static func finite(_ s: String) -> Double? {
+        guard !s.isEmpty, s.utf8.count <= 40, s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || [0x2B, 0x2D, 0x2E, 0x65, 0x45].contains($0) }),
+              let x = Double(s), x.isFinite else { return nil }
+        return x
+    }
+}
+
+/// Row positions by quantity, and by quantity, grid column and value (ascending: file order);
+/// each grid column's distinct values in order of first appearance.
+struct RowIndex: Sendable {
+    var byQuantity: [String: [Int]] = [:]
+    var byValue: [String: [String: [String: [Int]]]] = [:]
+    var values: [String: [String]] = [:]
+
+    init(_ rows: [ResultRow]) {
+        var seen: [String: Set<String>] = [:]
+        for (i, row) in rows.enumerated() {
+            byQuantity[row.quantity, default: []].append(i)
+            for (column, value) in row.grid {
+                byValue[row.quantity, default: [:]][column, default: [:]][value, default: []].append(i)
+                if seen[column, default: []].insert(value).inserted { values[column, default: []].append(value) }
+            }
+        }
     }
 }
 
@@ -95,28 +296,64 @@ public struct ReportError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// RFC 4180 CSV: fields separated by commas, quoted with "" when they hold commas, quotes or
-/// line breaks.
+/// RFC 4180 CSV, over bytes (so that no combining character can hide a comma or a line
+/// break): fields separated by commas, quoted with "" when they hold commas, quotes or line
+/// breaks; lines end at LF or CR LF. Each record comes with the line it starts on. The text must
+/// be UTF-8; a stray quote, an unterminated quoted field or a NUL byte is an error naming the line.
 enum CSV {
-    static func parse(_ text: String) -> [[String]] {
-        var table: [[String]] = [], row: [String] = [], field = ""
-        var quoted = false, iterator = text.makeIterator()
-        while let c = iterator.next() {
-            if quoted {
-                if c == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { field.append("\"") } else {
-                            quoted = false
-                            if next == "," { row.append(field); field = "" } else if next == "\n" { row.append(field); table.append(row); row = []; field = "" } else { field.append(next) }
-                        }
-                    } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" { quoted = true
-            } else if c == "," { row.append(field); field = ""
-            } else if c == "\n" { row.append(field); table.append(row); row = []; field = ""
-            } else { field.append(c) }
+    static func parse(_ bytes: [UInt8], file: String) throws(ConfigError) -> [(line: Int, fields: [String])] {
+        func fail(_ line: Int, _ message: String) -> ConfigError { ConfigError(file: file, key: "line \(line)", message: message) }
+        var table: [(line: Int, fields: [String])] = [], row: [String] = [], field: [UInt8] = []
+        var line = 1, rowLine = 1, i = 0, quoted = false, wasQuoted = false
+        let n = bytes.count
+        func text(_ field: [UInt8], _ line: Int) throws(ConfigError) -> String {
+            guard let s = String(validating: field, as: UTF8.self) else { throw fail(line, "is not UTF-8 text") }
+            return s
         }
-        if !field.isEmpty || !row.isEmpty { row.append(field); table.append(row) }
+        while i < n {
+            let c = bytes[i]
+            if c == 0 { throw fail(line, "holds a NUL byte; a result CSV is text") }
+            if quoted {
+                if c == 0x22 {
+                    if i + 1 < n && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                    quoted = false
+                } else {
+                    if c == 0x0A { line += 1 }
+                    field.append(c)
+                }
+                i += 1
+                continue
+            }
+            switch c {
+            case 0x22:
+                guard field.isEmpty && !wasQuoted else { throw fail(line, "a quote inside an unquoted field") }
+                quoted = true
+                wasQuoted = true
+            case 0x2C:
+                row.append(try text(field, line))
+                field.removeAll(keepingCapacity: true)
+                wasQuoted = false
+            case 0x0D where i + 1 < n && bytes[i + 1] == 0x0A:
+                break
+            case 0x0A:
+                row.append(try text(field, line))
+                table.append((rowLine, row))
+                row = []
+                field.removeAll(keepingCapacity: true)
+                wasQuoted = false
+                line += 1
+                rowLine = line
+            default:
+                guard !wasQuoted else { throw fail(line, "text after a quoted field's closing quote") }
+                field.append(c)
+            }
+            i += 1
+        }
+        if quoted { throw fail(rowLine, "a quoted field that never ends") }
+        if !field.isEmpty || !row.isEmpty || wasQuoted {
+            row.append(try text(field, line))
+            table.append((rowLine, row))
+        }
         return table
     }
 }

@@ -80,12 +80,11 @@ struct ReportTests {
         let report = try StudyReport.load(from: root.appendingPathComponent("results/quick"))
         let figures = Figures.all(report)
         #expect(figures.count == 7)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("figures-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try Figures.render(figures, to: folder)
-        for figure in figures {
-            let svg = try String(contentsOf: folder.appendingPathComponent("\(figure.name).svg"), encoding: .utf8)
-            #expect(svg.contains("<svg") && svg.contains("</svg>"), "\(figure.name)")
+        let drawn = try Figures.draw(figures)
+        #expect(drawn.map(\.file) == figures.map { "\($0.name).svg" })
+        for (file, bytes) in drawn {
+            let svg = String(decoding: bytes, as: UTF8.self)
+            #expect(svg.contains("<svg") && svg.contains("</svg>"), "\(file)")
         }
     }
 }
