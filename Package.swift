@@ -64,7 +64,7 @@ let package = Package(
         ),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "hessian-study"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "hessian-study"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo", "Studies", "hessian-study"]),
     ]
 )

@@ -16,7 +16,7 @@ struct HessianStudy: ParsableCommand {
         commandName: "hessian-study",
         abstract: "Monte Carlo evidence on whether Adam's second moment measures the Hessian.",
         version: version,
-        subcommands: [Run.self, Merge.self, Check.self, ReportCommand.self, List.self, Replicate.self]
+        subcommands: [Run.self, Merge.self, Check.self, ReportCommand.self, List.self, Replicate.self, Compare.self]
     )
 
     static func main() {

@@ -1,0 +1,39 @@
+import Foundation
+import Report
+import Testing
+
+/// `make study-check`'s comparison: bytes everywhere, numbers within τ of their row's size.
+struct ResultComparisonTests {
+    static let header = "cell,alpha,quantity,index,estimate,mcse,theory\n"
+    func csv(_ rows: String...) -> [UInt8] { Array((Self.header + rows.joined(separator: "\n") + "\n").utf8) }
+
+    @Test func identicalFilesAreTheSameBytes() throws {
+        let a = csv("0,0.5,v,0,2.5,0.01,2.5")
+        #expect(try ResultComparison.compare(expected: a, actual: a) == .identical)
+    }
+
+    /// A relative change of τ passes; 2τ does not. An MCSE far below its estimate is measured
+    /// against the estimate: its last bits follow the estimate's.
+    @Test func numbersAgreeExactlyUpToTheRoundingBound() throws {
+        let tau = ResultComparison.tolerance
+        let base = csv("0,0.5,v,0,2.5,0.01,2.5")
+        let near = csv("0,0.5,v,0,\(2.5 * (1 + tau)),0.01,2.5")
+        let far = csv("0,0.5,v,0,\(2.5 * (1 + 2 * tau)),0.01,2.5")
+        #expect(try ResultComparison.compare(expected: base, actual: near).reproduces)
+        #expect(try !ResultComparison.compare(expected: base, actual: far).reproduces)
+        let mcse = csv("0,0.5,v,0,2.5,\(0.01 + 2.5 * tau / 2),2.5")
+        #expect(try ResultComparison.compare(expected: base, actual: mcse).reproduces)
+        let mcseFar = csv("0,0.5,v,0,2.5,\(0.01 + 2.5 * tau * 3),2.5")
+        #expect(try !ResultComparison.compare(expected: base, actual: mcseFar).reproduces)
+    }
+
+    /// Anything but a number column must be identical; an empty number is not a number.
+    @Test func everythingElseMustBeIdentical() throws {
+        let base = csv("0,0.5,v,0,2.5,0.01,2.5")
+        for other in [csv("0,0.50000000000000001,v,0,2.5,0.01,2.5"), csv("0,0.5,w,0,2.5,0.01,2.5"), csv("0,0.5,v,1,2.5,0.01,2.5"),
+                      csv("0,0.5,v,0,2.5,0.01,"), csv("0,0.5,v,0,2.5,0.01,2.5", "1,1,v,0,1,1,1"),
+                      Array((Self.header.replacingOccurrences(of: "alpha", with: "beta") + "0,0.5,v,0,2.5,0.01,2.5\n").utf8)] {
+            #expect(try !ResultComparison.compare(expected: base, actual: other).reproduces, "\(String(decoding: other, as: UTF8.self))")
+        }
+    }
+}
