@@ -85,6 +85,8 @@ public struct Config: Sendable {
     public let cells: [Cell]
     /// The config as read.
     public let source: JSONObject
+    /// The memory a run needs (``memoryEstimate``), summed over the cells before any is run.
+    public let memory: MemoryPlan
 
     /// Configs larger than this are refused unread.
     public static let maximumFileBytes = 64 << 20
@@ -199,6 +201,7 @@ public struct Config: Sendable {
         }
         var cells: [Cell] = []
         cells.reserveCapacity(cellCount)
+        var memory = MemoryPlan()
         for index in 0..<cellCount {
             var values = base, paths = keyPaths, labels: [(name: String, value: JSONValue)] = []
             var rest = index
@@ -213,12 +216,17 @@ public struct Config: Sendable {
                 labels.append((axis.name, axis.json[position[a]]))
             }
             let cell = Cell(index: index, gridValues: labels, values: values, keyPaths: paths)
+            // The memory first: validate may compute from the spectrum.
+            let need = study.memory(cell)
+            memory.add(need, replications: replications)
+            try Config.requireMemory(memory, threads: 1, cell: cell, need: need, replications: replications, file: file)
             do { try study.validate(cell, replications: replications) } catch {
                 throw fail(cell.keyPath(error.parameter), error.message)
             }
             cells.append(cell)
         }
         self.cells = cells
+        self.memory = memory
     }
 
     /// The parameters the config leaves to their defaults, with the values they took: with
