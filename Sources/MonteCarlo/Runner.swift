@@ -28,6 +28,8 @@ final class StatisticsTable: @unchecked Sendable {
     let width: Int
     let storage: UnsafeMutableBufferPointer<Double>
 
+    /// `replications × width` cannot overflow: ``Config`` refused any run whose tables exceed
+    /// physical memory (``MemoryPlan``).
     init(replications: Int, width: Int) {
         self.replications = replications
         self.width = width
@@ -75,6 +77,7 @@ public struct Runner: Sendable {
     }
 
     /// All the work of a run, numbered cell-major: item c·R + r is replication r of cell c.
+    /// Below 2³², as ``Config`` checks (C·(R + 1) distinct seeds).
     public var itemCount: Int { config.cells.count * config.replications }
 
     /// The items of shard k of n (1 ≤ k ≤ n): the k-th of n contiguous, disjoint slices.

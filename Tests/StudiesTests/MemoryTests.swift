@@ -115,11 +115,33 @@ func peakResidentKilobytes(_ arguments: [String]) throws -> (status: Int32, kilo
         #expect(result.err.contains("more than this machine's") && result.err.split(separator: "\n").count == 1, "\(result.err)")
         let peak = try peakResidentKilobytes(["check", file.path])
         #expect(peak.status == 2 && peak.kilobytes < 100_000, "check used \(peak.kilobytes) kB")
+        for arguments in [["run", file.path, "--out", folder.appendingPathComponent("out").path, "--quiet"],
+                          ["replicate", file.path, "--cell", "0", "--replication", "0"]] {
+            let other = try hessianStudy(arguments)
+            #expect(other.status == 2 && other.err == result.err, "\(arguments[0]): \(other.status) \(other.err)")
+        }
         // In process too, as a ConfigError on the same key.
         let error = #expect(throws: ConfigError.self) {
             try Config(file: "huge.json", json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
         }
         #expect(error?.key == key)
+    }
+
+    /// A run that fits with one worker but not with `--threads` workspaces is refused by `run`
+    /// before it allocates (the config alone passes `check`).
+    @Test func workspacesOfEveryThreadAreCounted() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("haar.json")
+        let text = Self.spectrum("sqrt-law", #""sigma": 1, "samples": 256, "rotation": "haar""#, count: 1500, replications: 1)
+        try Data(text.utf8).write(to: file)
+        let config = try Config(file: file.path, json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
+        // Five 1500×1500 matrices a worker: 90 MB, so 4096 workers need 370 GB.
+        #expect(config.memory.workspace > 85e6 && config.memory.bytes(threads: 4096) > MemoryBudget.physicalBytes)
+        #expect(try hessianStudy(["check", file.path]).status == 0)
+        let result = try hessianStudy(["run", file.path, "--threads", "4096", "--out", folder.appendingPathComponent("out").path, "--quiet"])
+        #expect(result.status == 2, "\(result.err)")
+        #expect(result.err.hasPrefix("\(file.path): fixed.spectrum: ") && result.err.contains("on 4096 threads"), "\(result.err)")
     }
 
     /// A grid of 2^64 cells (four axes of 2^16 values: the count wrapped to 0) exits 2 naming

@@ -138,7 +138,7 @@ public struct Dynamics: Study {
         let u: [Double]? = optimizer.isAdaptive ? theory?.compactMap(\.u) : nil
         let ratio = u.map { u in zip(h, u).map { eta * $0 / ($1 + cell.number("eps")) } }
         var outputs: [Output] = []
-        outputs.reserveCapacity(4 * d + 4)
+        outputs.reserveCapacity((optimizer.isAdaptive ? (optimizer.hasTheory ? 4 : 3) : 2) * d + 4)  // as memory(_:) counts
         outputs += (0..<d).lazy.map { Output("v", index: $0, theory: v?[$0]) }
         outputs += (0..<d).lazy.map { Output("var_delta", index: $0, theory: variance?[$0]) }
         if optimizer.isAdaptive {
