@@ -92,10 +92,12 @@ public struct Runner: Sendable {
     }
 
     /// Refuses (a ``ConfigError``, as `check` would) a run whose memory with this runner's
-    /// threads exceeds physical memory; the config was checked with one.
+    /// workers exceeds physical memory; the config was checked with one. A worker makes a
+    /// workspace only when it gets work, so at most `itemCount` do.
     public func requireMemory() throws(ConfigError) {
-        guard threads > 1, let last = config.cells.last else { return }
-        try Config.requireMemory(config.memory, threads: threads, cell: last, need: config.study.memory(last),
+        let workers = min(threads, itemCount)
+        guard workers > 1, let last = config.cells.last else { return }
+        try Config.requireMemory(config.memory, threads: workers, cell: last, need: config.study.memory(last),
                                  replications: config.replications, file: config.file)
     }
 

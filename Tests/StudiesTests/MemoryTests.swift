@@ -152,12 +152,13 @@ func peakResidentKilobytes(_ arguments: [String]) throws -> (status: Int32, kilo
     }
 
     /// A run that fits with one worker but not with `--threads` workspaces is refused by `run`
-    /// before it allocates (the config alone passes `check`).
+    /// before it allocates (the config alone passes `check`); with one replication only one
+    /// worker has work, and the same run is not refused.
     @Test func workspacesOfEveryThreadAreCounted() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("haar.json")
-        let text = Self.spectrum("sqrt-law", #""sigma": 1, "samples": 256, "rotation": "haar""#, count: 1500, replications: 1)
+        let text = Self.spectrum("sqrt-law", #""sigma": 1, "samples": 256, "rotation": "haar""#, count: 1500, replications: 5000)
         try Data(text.utf8).write(to: file)
         let config = try Config(file: file.path, json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
         // Five 1500×1500 matrices a worker: 90 MB, so 4096 workers need 370 GB.
@@ -166,6 +167,10 @@ func peakResidentKilobytes(_ arguments: [String]) throws -> (status: Int32, kilo
         let result = try hessianStudy(["run", file.path, "--threads", "4096", "--out", folder.appendingPathComponent("out").path, "--quiet"])
         #expect(result.status == 2, "\(result.err)")
         #expect(result.err.hasPrefix("\(file.path): fixed.spectrum: ") && result.err.contains("on 4096 threads"), "\(result.err)")
+        #expect(throws: ConfigError.self) { try Runner(config: config, threads: 4096).requireMemory() }
+        let one = Self.spectrum("sqrt-law", #""sigma": 1, "samples": 256, "rotation": "haar""#, count: 1500, replications: 1)
+        let single = try Config(file: "one.json", json: JSONValue.parse(Array(one.utf8)), studies: allStudies)
+        try Runner(config: single, threads: 4096).requireMemory()
     }
 
     /// A grid of 2^64 cells (four axes of 2^16 values: the count wrapped to 0) exits 2 naming
