@@ -90,6 +90,8 @@ public struct Config: Sendable {
     public let cells: [Cell]
     /// The config as read.
     public let source: JSONObject
+    /// The memory a run needs (``memoryEstimate``), summed over the cells before any is run.
+    public let memory: MemoryPlan
 
     /// Configs larger than this are refused unread.
     public static let maximumFileBytes = 64 << 20
@@ -196,13 +198,15 @@ public struct Config: Sendable {
         }
 
         // The Cartesian product, last axis fastest.
-        let cellCount = axes.reduce(1) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue }
-        guard cellCount <= Config.maximumCells else { throw fail("grid", "has \(cellCount) cells; at most \(Config.maximumCells)") }
+        // Counted with overflow checks, and refused before anything is allocated: a product that
+        // wraps could pass as a small grid.
+        let cellCount = try Config.cellCount(axes.map(\.values.count), file: file)
         guard SeedSequence.streamCount(cells: cellCount, replications: replications) < SeedSequence.capacity else {
             throw fail("replications", "\(cellCount) cells × (\(replications) + 1) streams exceed the 2^32 − 1 distinct 32-bit seeds")
         }
         var cells: [Cell] = []
         cells.reserveCapacity(cellCount)
+        var memory = MemoryPlan()
         for index in 0..<cellCount {
             var values = base, paths = keyPaths, labels: [(name: String, value: JSONValue)] = []
             var rest = index
@@ -217,12 +221,17 @@ public struct Config: Sendable {
                 labels.append((axis.name, axis.json[position[a]]))
             }
             let cell = Cell(index: index, gridValues: labels, values: values, keyPaths: paths)
+            // The memory first: validate may compute from the spectrum.
+            let need = study.memory(cell)
+            memory.add(need, replications: replications)
+            try Config.requireMemory(memory, threads: 1, cell: cell, need: need, replications: replications, file: file)
             do { try study.validate(cell, replications: replications) } catch {
                 throw fail(cell.keyPath(error.parameter), error.message)
             }
             cells.append(cell)
         }
         self.cells = cells
+        self.memory = memory
     }
 
     /// The parameters the config leaves to their defaults, with the values they took: with
@@ -241,6 +250,31 @@ public struct Config: Sendable {
             case .spectrum(let s): return (p.name, .array(s.values.map(JSONValue.number)))
             }
         })
+    }
+
+    /// The number of cells of a grid with these axis lengths; a grid with more than
+    /// ``maximumCells`` cells is a ``ConfigError`` on `grid`, however large the product (the
+    /// size is given as 2^k past 2^63, where the product no longer fits an `Int`).
+    static func cellCount(_ lengths: [Int], file: String) throws(ConfigError) -> Int {
+        var count = 1, log2 = 0.0
+        var overflow = false
+        for n in lengths {
+            precondition(n >= 1)
+            log2 += Foundation.log2(Double(n))
+            if !overflow {
+                let (product, o) = count.multipliedReportingOverflow(by: n)
+                (count, overflow) = (product, o)
+            }
+        }
+        guard !overflow, count <= maximumCells else {
+            // Past 2^63 the size is given by its binary logarithm: exact when every axis
+            // length is a power of two, else the power of two it exceeds.
+            let exponent = Int(log2.rounded(.down))
+            let exact = lengths.allSatisfy { $0.nonzeroBitCount == 1 }
+            let size = overflow ? (exact ? "2^\(exponent)" : "more than 2^\(exponent)") : String(count)
+            throw ConfigError(file: file, key: "grid", message: "has \(size) cells; at most \(maximumCells)")
+        }
+        return count
     }
 
     static func read(_ path: String) throws(ConfigError) -> [UInt8] {

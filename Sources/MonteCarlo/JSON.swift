@@ -544,6 +544,31 @@ private struct JSONParser {
         b &- UInt8(ascii: "0") < 10
     }
 
+    /// The exact decimal digits of a non-negative integral double (2^53 < x < 2^1024 among
+    /// them), by doubling its 53-bit significand in base-10⁹ limbs: at most 971 doublings of at
+    /// most 35 limbs.
+    static func integerText(_ x: Double) -> String {
+        precondition(x >= 0 && x.isFinite && x.rounded() == x)
+        if x < 0x1p63 { return String(UInt64(x)) }
+        var limbs: [UInt64] = []  // little-endian, base 10⁹
+        var significand = UInt64(x.significandBitPattern) | 1 << 52
+        while significand > 0 { limbs.append(significand % 1_000_000_000); significand /= 1_000_000_000 }
+        for _ in 0..<(Int(x.exponent) - 52) {
+            var carry: UInt64 = 0
+            for i in limbs.indices {
+                let doubled = limbs[i] * 2 + carry
+                (limbs[i], carry) = (doubled % 1_000_000_000, doubled / 1_000_000_000)
+            }
+            if carry > 0 { limbs.append(carry) }
+        }
+        var text = String(limbs.last!)
+        for limb in limbs.dropLast().reversed() {
+            let part = String(limb)
+            text += String(repeating: "0", count: 9 - part.count) + part
+        }
+        return text
+    }
+
     private mutating func parseNumber() throws(Failure) -> Double {
         let start = pos
         var negative = false
@@ -583,7 +608,9 @@ private struct JSONParser {
             }
         }
 
+        var fraction = false, hasExponent = false
         if pos < buf.count, buf[pos] == UInt8(ascii: ".") {
+            fraction = true
             pos += 1
             guard pos < buf.count, Self.isDigit(buf[pos]) else {
                 throw error("expected a digit after '.', found \(found(at: pos))", at: pos)
@@ -603,6 +630,7 @@ private struct JSONParser {
 
         var exponent = 0
         if pos < buf.count, buf[pos] | 0x20 == UInt8(ascii: "e") {
+            hasExponent = true
             pos += 1
             var exponentNegative = false
             if pos < buf.count, buf[pos] == UInt8(ascii: "+") || buf[pos] == UInt8(ascii: "-") {
@@ -626,6 +654,21 @@ private struct JSONParser {
             if Self.isWordByte(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") {
                 throw error("invalid character \(Self.describe(b)) in number", at: pos)
             }
+        }
+
+        // An integer literal (no fraction, no exponent) must be exactly the double it becomes:
+        // 9007199254740993 would silently read as 2^53, a different seed or count.
+        let isInteger = !fraction && !hasExponent
+        if isInteger, significantDigits > 19 || mantissa > 1 << 53 {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
+            let digits = negative ? String(text.dropFirst()) : text
+            guard let result = Double(text), result.isFinite else {
+                throw error("number out of range: \(excerpt(start, pos))", at: start)
+            }
+            guard Self.integerText(result.magnitude) == digits else {
+                throw error("integer \(excerpt(start, pos)) has no exact double-precision value", at: start)
+            }
+            return result
         }
 
         // Clinger's fast path: an exact mantissa scaled by an exact power of

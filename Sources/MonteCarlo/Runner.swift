@@ -28,6 +28,8 @@ final class StatisticsTable: @unchecked Sendable {
     let width: Int
     let storage: UnsafeMutableBufferPointer<Double>
 
+    /// `replications × width` cannot overflow: ``Config`` refused any run whose tables exceed
+    /// physical memory (``MemoryPlan``).
     init(replications: Int, width: Int) {
         self.replications = replications
         self.width = width
@@ -75,6 +77,7 @@ public struct Runner: Sendable {
     }
 
     /// All the work of a run, numbered cell-major: item c·R + r is replication r of cell c.
+    /// Below 2³², as ``Config`` checks (C·(R + 1) distinct seeds).
     public var itemCount: Int { config.cells.count * config.replications }
 
     /// The items of shard k of n (1 ≤ k ≤ n): the k-th of n contiguous, disjoint slices.
@@ -88,9 +91,24 @@ public struct Runner: Sendable {
         try prepare(config.study)
     }
 
+    /// Refuses (a ``ConfigError``, as `check` would) a run whose memory with this runner's
+    /// workers exceeds physical memory; the config was checked with one. A worker makes a
+    /// workspace only when it gets work, so at most `itemCount` do.
+    public func requireMemory() throws(ConfigError) {
+        let workers = min(threads, itemCount)
+        guard workers > 1, let last = config.cells.last else { return }
+        try Config.requireMemory(config.memory, threads: workers, cell: last, need: config.study.memory(last),
+                                 replications: config.replications, file: config.file)
+    }
+
     private func prepare<S: Study>(_ type: S.Type) throws -> RunStatistics {
+        try requireMemory()
         let studies = try config.cells.map { cell in
             let study = try S(cell: cell, design: stream(cell: cell.index, replication: -1))
+            // The memory check counted at most this many statistics per replication.
+            guard Double(study.outputs.count) <= S.memory(cell).outputs else {
+                throw RunError(description: "cell \(cell.index): \(S.name) writes \(study.outputs.count) statistics per replication, more than the \(format(S.memory(cell).outputs)) its memory estimate counts")
+            }
             // Parameters so large that a closed form overflows would only give infinite estimates.
             if let bad = study.outputs.first(where: { $0.theory.map { !$0.isFinite } ?? false }) {
                 let labels = cell.gridValues.map { "\($0.name) = \($0.value.compactText)" }.joined(separator: ", ")
@@ -151,7 +169,10 @@ public struct Runner: Sendable {
                 let item = work[position]
                 let (cell, replication) = item.quotientAndRemainder(dividingBy: replications)
                 do {
-                    if current?.cell != cell { current = (cell, try studies[cell].makeWorkspace()) }
+                    if current?.cell != cell {
+                        current = nil  // release the last cell's workspace before making the next
+                        current = (cell, try studies[cell].makeWorkspace())
+                    }
                     try studies[cell].replicate(try stream(cell: cell, replication: replication),
                                                 &current!.workspace, statistics.tables[cell].row(replication))
                     statistics.mark(item: item)

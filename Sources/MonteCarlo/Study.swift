@@ -1,3 +1,4 @@
+import Foundation
 import GSL
 
 /// One estimand of a study: what it is (`quantity`), the coordinate it belongs to (`index`, nil
@@ -58,9 +59,19 @@ public protocol Study: Sendable {
     /// The parameters the study accepts, with their defaults.
     static var parameters: [Parameter] { get }
 
-    /// Checks what single parameters cannot: relations between them and the memory a cell needs
-    /// (see ``MemoryBudget``). Called for every cell before anything runs.
+    /// Checks what single parameters cannot: relations between them. Called for every cell
+    /// before anything runs, after the run's memory (``memory(_:)``, ``MemoryPlan``) is known to
+    /// fit, so it may compute from the spectrum.
     static func validate(_ cell: Cell, replications: Int) throws(CellError)
+
+    /// What a cell of this study allocates, in bytes, counted from the code of
+    /// ``init(cell:design:)``, ``makeWorkspace()`` and ``replicate(_:_:_:)`` (matrices, vectors,
+    /// GSL workspaces, Swift arrays, transient ones included), and how many statistics a
+    /// replication writes. Called for every cell before ``validate(_:replications:)`` and
+    /// before anything is allocated, so it must not allocate in proportion to the cell's sizes
+    /// (never `spectrum.values`: use `spectrum.count`). The engine adds what it allocates itself
+    /// (the statistics tables, the `outputs` arrays, the results) in ``MemoryPlan``.
+    static func memory(_ cell: Cell) -> MemoryNeed
 
     /// Prepares a validated cell; `design` is the cell's own stream for any random part of the
     /// model that stays fixed across replications (a Haar rotation, say).
@@ -86,6 +97,45 @@ extension Study {
     public static func headline(_ results: [CellResult]) -> String? { nil }
 }
 
+/// The memory one cell of a study needs, in bytes, as the study declares it (``Study/memory(_:)``).
+/// Doubles, so that no product of config numbers can overflow or trap on the way.
+public struct MemoryNeed: Sendable, Equatable {
+    /// What the prepared study (``Study/init(cell:design:)``) holds for the whole run: every
+    /// cell's is held at once. Not its `outputs` array, which the engine counts.
+    public var design: Double
+    /// What ``Study/init(cell:design:)`` allocates beyond `design` and frees before it returns
+    /// (cells are prepared one at a time, so only the largest counts).
+    public var preparation: Double
+    /// One worker's ``Study/Workspace``, with what ``Study/replicate(_:_:_:)`` allocates while it
+    /// runs (each worker holds one at a time).
+    public var workspace: Double
+    /// The statistics one replication writes: an upper bound on `outputs.count`, the width of the
+    /// cell's statistics table.
+    public var outputs: Double
+    /// The parameter whose size drives `design`, `workspace` and `outputs` (a spectrum, say):
+    /// the key blamed when a run does not fit.
+    public var parameter: String
+
+    public init(design: Double = 0, preparation: Double = 0, workspace: Double = 0, outputs: Double, parameter: String) {
+        self.design = design
+        self.preparation = preparation
+        self.workspace = workspace
+        self.outputs = outputs
+        self.parameter = parameter
+    }
+
+    /// Bytes of `count` doubles.
+    public static func doubles(_ count: Double) -> Double { 8 * count }
+
+    /// Bytes of a Swift `Set<Double>` of `count` elements (as `Set(array)` builds it: a power-of-two
+    /// table at most 75% full, 8 bytes a bucket and a bit map), an upper bound.
+    public static func setOfDoubles(_ count: Double) -> Double {
+        guard count > 0 else { return 0 }
+        let buckets = Foundation.pow(2, Foundation.ceil(Foundation.log2(count / 0.75)))
+        return buckets * 8 + buckets / 8
+    }
+}
+
 /// The memory a cell may use: the machine's physical memory.
 public enum MemoryBudget {
     /// Physical memory in bytes (`sysconf`), or 2⁶² if unknown.
@@ -103,12 +153,14 @@ public enum MemoryBudget {
         }
     }
 
-    private static func gigabytes(_ bytes: Double) -> String {
+    /// Bytes in GB for messages: one decimal below 100 GB, whole GB up to 10¹⁵ GB, then in
+    /// exponent form (never through `Int`, which a product of config numbers could overflow).
+    static func gigabytes(_ bytes: Double) -> String {
         let gb = bytes / 1e9
-        return gb >= 100 ? String(Int(gb.rounded())) : String(format1(gb))
+        if gb < 100 { return String(format: "%.1f", gb) }
+        if gb < 1e15 { return String(format: "%.0f", gb) }
+        return String(format: "%.1e", gb)
     }
-
-    private static func format1(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 }
 
 #if canImport(Glibc)

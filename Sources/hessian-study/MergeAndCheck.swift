@@ -36,10 +36,17 @@ struct Check: ParsableCommand {
     @Flag(help: "Print each config's name (the stem of its result files), one per line.")
     var name = false
 
+    @Flag(help: "Print the memory each config's run needs with one thread, in bytes: NAME BYTES, one per line.")
+    var memory = false
+
     func run() throws {
         for path in configs {
             let config = try Config.load(path: path, studies: allStudies)
-            if name { print(config.name) }
+            if memory {
+                print("\(config.name) \(String(format: "%.0f", config.memoryEstimate))")
+            } else if name {
+                print(config.name)
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GSL
 import MonteCarlo
 import Testing
@@ -17,6 +18,7 @@ struct ProbeStudy: Study {
             throw CellError(parameter: "spectrum", message: "too large")
         }
     }
+    static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(outputs: 1, parameter: "spectrum") }
     init(cell: Cell, design: RandomStream) throws { outputs = [Output("x", theory: 0)] }
     let outputs: [Output]
     func makeWorkspace() throws {}
@@ -99,5 +101,61 @@ struct ConfigTests {
         }
         #expect(format(3) == "3")
         #expect(format(0.1) == "0.1")
+    }
+}
+
+/// Seeds and counts past 2^53 are refused, never rounded to a neighbour.
+struct LargeIntegerTests {
+    func text(seed: String) -> String {
+        #"{"study": "probe", "seed": "# + seed + #", "replications": 1, "fixed": {"spectrum": [1], "steps": 1}}"#
+    }
+
+    @Test func seedTwoToThe53IsAcceptedAndOneMoreIsRefused() throws {
+        #expect(try config(text(seed: "9007199254740992")).seed == 1 << 53)
+        let error = #expect(throws: JSONSyntaxError.self) { try config(text(seed: "9007199254740993")) }
+        #expect(error?.message == "integer 9007199254740993 has no exact double-precision value")
+        #expect(error?.line == 1)
+        // Exact integers past 2^53 parse, and the parameter refuses them.
+        for big in ["9007199254740994", "18446744073709551616", "1e20", "1E300"] {
+            #expect(configError(text(seed: big)).hasPrefix("t.json: seed: must be an integer ≥ 0 and ≤ 2^53, got "), "\(big)")
+        }
+        #expect(configError(text(seed: "-9007199254740992")).hasPrefix("t.json: seed: must be an integer ≥ 0"))
+        #expect(throws: JSONSyntaxError.self) { try config(text(seed: "-9007199254740993")) }
+        #expect(throws: JSONSyntaxError.self) { try config(text(seed: "123456789012345678901234567890")) }
+        // Through Config.load: one line naming the file.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("seed-\(UUID().uuidString).json").path
+        try text(seed: "9007199254740993").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let loaded = #expect(throws: ConfigError.self) { try Config.load(path: path, studies: [ProbeStudy.self]) }
+        #expect(loaded?.description == "\(path): not valid JSON: line 1, column 28: integer 9007199254740993 has no exact double-precision value")
+    }
+
+    @Test func countsPast2To53AreRefused() {
+        #expect(configError(#"{"study": "probe", "seed": 1, "replications": 9007199254740994, "fixed": {"spectrum": [1], "steps": 1}}"#)
+            .hasPrefix("t.json: replications: must be an integer ≥ 1 and ≤ 2^53"))
+        #expect(configError(#"{"study": "probe", "seed": 1, "replications": 1, "fixed": {"spectrum": {"min": 1, "max": 2, "count": 1e300}, "steps": 1}}"#)
+            .hasPrefix("t.json: fixed.spectrum.count: must be an integer ≥ 1 and ≤ 2^53"))
+    }
+}
+
+/// Grids whose cell count overflows 64 bits are refused on `grid` before anything is allocated.
+struct GridSizeTests {
+    func grid(_ lengths: [String: Int]) -> String {
+        let axes = lengths.sorted { $0.key < $1.key }.map { key, n -> String in
+            let value = key == "mode" ? "\"a\"" : key == "steps" ? "1" : key == "spectrum" ? "[1]" : "0.5"
+            return "\"\(key)\": [" + Array(repeating: value, count: n).joined(separator: ",") + "]"
+        }
+        return #"{"study": "probe", "seed": 1, "replications": 1, "grid": {"# + axes.joined(separator: ", ") + "}}"
+    }
+
+    @Test func overflowingGridsAreRefusedOnGrid() {
+        // 2^16 values on each of four axes: 2^64 cells, which wrapped to 0.
+        let four = ["beta2": 1 << 16, "steps": 1 << 16, "mode": 1 << 16, "spectrum": 1 << 16]
+        #expect(configError(grid(four)) == "t.json: grid: has 2^64 cells; at most 1048576")
+        #expect(configError(grid(["beta2": 1 << 17, "steps": 1 << 17, "mode": 1 << 16, "spectrum": 1 << 16]))
+            == "t.json: grid: has 2^66 cells; at most 1048576")
+        #expect(configError(grid(["beta2": 100_000, "steps": 100_000, "mode": 100_000, "spectrum": 100_000]))
+            == "t.json: grid: has more than 2^66 cells; at most 1048576")
+        #expect(configError(grid(["beta2": 1025, "steps": 1024, "spectrum": 1])) == "t.json: grid: has 1049600 cells; at most 1048576")
     }
 }

@@ -205,7 +205,8 @@ private let malformedCases: [MalformedCase] = [
 
 @Test(arguments: [
     "null", "true", "false", "0", "-0", "3", "-17", "0.1", "1e-05", "2.5e20", "1e308", "-1e308",
-    "5e-324", "1e-400", "9007199254740993", "123456789012345678901234567890", "0.30000000000000004",
+    "5e-324", "1e-400", "9007199254740992", "18446744073709551616", "-9007199254740994",
+    "9007199254740993.0", "123456789012345678901234567890.0", "0.30000000000000004",
     "1.7976931348623157e308", "2.2250738585072014e-308", "\"\"", "\"\\u0000\\u001f\"",
     "[]", "{}", "[[[]]]", "[1,[2,[3,{}]]]",
     #"{"name": "study", "seed": 42, "runs": 1e6, "rate": 0.05, "tags": ["a", "b"], "nested": {"x": [null, true, false, -1.5e-7]}}"#,
@@ -232,9 +233,11 @@ func validDocumentsRoundTrip(text: String) {
 @Test func numbersMatchDoubleParsing() throws {
     let fixed = [
         "0.1", "0.2", "0.3", "1.7976931348623157e308", "2.2250738585072011e-308", "4.9406564584124654e-324",
-        "2.4e-324", "2.5e-324", "9007199254740993", "9007199254740995", "1e22", "1e23", "8.98846567431158e307",
-        "1E5", "1e+5", "2.5E-3", "123456789012345678", "1234567890123456789", "12345678901234567890",
-        "0.000001", "100000000000000000000000", "3.141592653589793238462643383279", "-0.0", "1e-22", "1e-23",
+        "2.4e-324", "2.5e-324", "9007199254740993.0", "9007199254740995e0", "1e22", "1e23", "8.98846567431158e307",
+        "1E5", "1e+5", "2.5E-3", "123456789012345678.0", "1234567890123456789e0", "12345678901234567890.0",
+        "0.000001", "100000000000000000000000.0", "3.141592653589793238462643383279", "-0.0", "1e-22", "1e-23",
+        "9007199254740992", "9007199254740994", "18446744073709551616", "-18446744073709551616",
+        "100000000000000000000", "1000000000000000000000", "-9223372036854775808",
     ]
     for text in fixed {
         #expect(try parse(text) == .number(Double(text)!), "\(text)")
@@ -250,7 +253,13 @@ func validDocumentsRoundTrip(text: String) {
         }
         var text = (rng.below(2) == 0 ? "-" : "") + mantissa
         if rng.below(2) == 0 { text += "e\(rng.below(60) - 30)" }
-        #expect(try parse(text) == .number(Double(text)!), "\(text)")
+        // An integer literal must be exactly its double (glibc's %.0f prints a double's exact digits).
+        let exact = String(format: "%.0f", Double(text)!.magnitude) == text.drop(while: { $0 == "-" })
+        if text.allSatisfy({ $0 == "-" || $0.isNumber }), !exact {
+            #expect(throws: JSONSyntaxError.self, "\(text)") { try parse(text) }
+        } else {
+            #expect(try parse(text) == .number(Double(text)!), "\(text)")
+        }
     }
 }
 
@@ -387,4 +396,19 @@ private func checkHostile(_ bytes: [UInt8]) {
         }
         checkHostile(bytes)
     }
+}
+
+/// An integer literal (no fraction, no exponent) must be exactly the double it reads as: 2^53 + 1
+/// would otherwise be read as 2^53 without a word (a seed, a count).
+@Test func integerLiteralsMustBeExact() throws {
+    for text in ["9007199254740993", "-9007199254740993", "9007199254740995", "123456789012345678901234567890",
+                 "100000000000000000000000", "18446744073709551617", "-18446744073709551615"] {
+        let error = #expect(throws: JSONSyntaxError.self, "\(text)") { try parse("[1,\n " + text + "]") }
+        #expect(error == JSONSyntaxError(line: 2, column: 2, message: "integer \(text) has no exact double-precision value"))
+    }
+    let long = String(repeating: "9", count: 60)
+    let error = #expect(throws: JSONSyntaxError.self) { try parse(long) }
+    #expect(error?.message == "integer \(String(repeating: "9", count: 40))... has no exact double-precision value")
+    let huge = #expect(throws: JSONSyntaxError.self) { try parse("1" + String(repeating: "0", count: 400)) }
+    #expect(huge?.message.hasPrefix("number out of range") == true)
 }

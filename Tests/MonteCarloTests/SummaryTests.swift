@@ -9,6 +9,7 @@ struct RatioProbe: Study {
     static let summary = "a test double"
     static let parameters: [Parameter] = [Parameter("cell", .integer(minimum: 0), "a label to make many cells")]
     static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
+    static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(outputs: 3, parameter: "cell") }
     init(cell: Cell, design: RandomStream) throws {}
     let outputs = [
         Output("x", theory: 2),

@@ -39,9 +39,14 @@ public struct AdaBeliefCurvature: Study {
         guard burnIn < steps else {
             throw CellError(parameter: "burn_in", message: "must be < steps (\(steps)), got \(burnIn)")
         }
+    }
+
+    /// d = the spectrum's count: h (design; the outputs are built in place); five arrays of d per
+    /// worker (m, v, s and two block sums); a replication allocates nothing.
+    public static func memory(_ cell: Cell) -> MemoryNeed {
         let d = Double(cell.spectrum("spectrum").count)
-        try MemoryBudget.require(bytes: Double(replications) * (2 * d + 2) * 8 + 64 * d, for: "spectrum",
-                                 "dimension \(Int(d)) needs \(replications) × \(2 * Int(d)) statistics")
+        return MemoryNeed(design: MemoryNeed.doubles(d),
+                          workspace: MemoryNeed.doubles(5 * d), outputs: 2 * d + 2, parameter: "spectrum")
     }
 
     public init(cell: Cell, design: RandomStream) throws {
@@ -52,11 +57,14 @@ public struct AdaBeliefCurvature: Study {
         (self.h, self.sigma, offset, self.beta1, self.beta2, self.steps, self.burnIn) = (h, sigma, c, beta1, beta2, steps, burnIn)
         centredFactor = 2 * beta1 * beta1 / (1 + beta1)
         let (variancePart, meanPart) = Self.centredExpectation(beta1: beta1, beta2: beta2, steps: steps, burnIn: burnIn)
-        outputs = h.enumerated().map { i, h in Output("v_second_moment", index: i, theory: h * h * (c * c + sigma * sigma)) }
-            + h.enumerated().map { i, h in
-                Output("v_centered", index: i, theory: h * h * (sigma * sigma * variancePart + c * c * meanPart))
-            }
-            + [Output("curvature_error_second_moment", theory: nil), Output("curvature_error_centered", theory: nil)]
+        var outputs: [Output] = []
+        outputs.reserveCapacity(2 * h.count + 2)
+        outputs += h.enumerated().lazy.map { i, h in Output("v_second_moment", index: i, theory: h * h * (c * c + sigma * sigma)) }
+        outputs += h.enumerated().lazy.map { i, h in
+            Output("v_centered", index: i, theory: h * h * (sigma * sigma * variancePart + c * c * meanPart))
+        }
+        outputs += [Output("curvature_error_second_moment", theory: nil), Output("curvature_error_centered", theory: nil)]
+        self.outputs = outputs
     }
 
     /// The expected time average of AdaBelief's bias-corrected ŝₜ, for V = μ² = 1, split as

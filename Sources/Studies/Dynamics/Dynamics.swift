@@ -88,9 +88,6 @@ public struct Dynamics: Study {
         let steps = cell.integer("steps"), burnIn = cell.integer("burn_in")
         guard burnIn < steps else { throw CellError(parameter: "burn_in", message: "must be < steps (\(steps)), got \(burnIn)") }
         let spectrum = cell.spectrum("spectrum"), optimizer = Optimizer(rawValue: cell.choice("optimizer"))!
-        let d = Double(spectrum.count)
-        try MemoryBudget.require(bytes: Double(replications) * (5 * d + 8) * 8 + 64 * d, for: "spectrum",
-                                 "dimension \(Int(d)) needs \(replications) × \(5 * Int(d)) statistics")
         let eta = cell.number("lr"), hMax = spectrum.values.max()!
         if optimizer == .sgd, eta * hMax >= 2 {
             throw CellError(parameter: "lr", message: "SGD diverges: lr·max h = \(format(eta * hMax)) must be < 2")
@@ -98,6 +95,23 @@ public struct Dynamics: Study {
         if optimizer.hasTheory, theory(cell) == nil {
             throw CellError(parameter: "lr", message: "\(optimizer.rawValue) has no stable stationary state at lr \(format(eta)): the step exceeds the stability limit")
         }
+    }
+
+    /// d = the spectrum's count: h, the noise scales, the fixed point and the indices of the two
+    /// regimes (design); the stationary theory (rows of three numbers, grown by appending), its
+    /// columns, the regime sets and the slope fits while preparing (`validate` computes the
+    /// theory too, before, one cell at a time); a worker's ``Chain`` of ten arrays of d, and per
+    /// replication η·h, v, Var(δ) and the fits.
+    public static func memory(_ cell: Cell) -> MemoryNeed {
+        let d = Double(cell.spectrum("spectrum").count)
+        // v and Var(δ); adaptive methods add the Newton ratio, and those with a theory the gap.
+        let optimizer = Optimizer(rawValue: cell.choice("optimizer"))!
+        let perCoordinate: Double = optimizer.isAdaptive ? (optimizer.hasTheory ? 4 : 3) : 2
+        let fits = 3 * LogLogFit.slopeBytes(d) + MemoryNeed.doubles(4 * d)
+        return MemoryNeed(design: MemoryNeed.doubles(5 * d),
+                          preparation: MemoryNeed.doubles(16 * d) + 2 * MemoryNeed.setOfDoubles(d) + fits,
+                          workspace: MemoryNeed.doubles(10 * d + 400 + 3 * d) + fits,
+                          outputs: perCoordinate * d + 4, parameter: "spectrum")
     }
 
     public init(cell: Cell, design: RandomStream) throws {
@@ -123,11 +137,13 @@ public struct Dynamics: Study {
         let v = theory?.map(\.v), variance = theory?.map(\.varianceOfDelta)
         let u: [Double]? = optimizer.isAdaptive ? theory?.compactMap(\.u) : nil
         let ratio = u.map { u in zip(h, u).map { eta * $0 / ($1 + cell.number("eps")) } }
-        var outputs = (0..<d).map { Output("v", index: $0, theory: v?[$0]) }
-        outputs += (0..<d).map { Output("var_delta", index: $0, theory: variance?[$0]) }
+        var outputs: [Output] = []
+        outputs.reserveCapacity((optimizer.isAdaptive ? (optimizer.hasTheory ? 4 : 3) : 2) * d + 4)  // as memory(_:) counts
+        outputs += (0..<d).lazy.map { Output("v", index: $0, theory: v?[$0]) }
+        outputs += (0..<d).lazy.map { Output("var_delta", index: $0, theory: variance?[$0]) }
         if optimizer.isAdaptive {
-            outputs += (0..<d).map { Output("newton_ratio", index: $0, theory: ratio?[$0]) }
-            if optimizer.hasTheory { outputs += (0..<d).map { Output("sqrt_v_gap", index: $0, theory: nil) } }
+            outputs += (0..<d).lazy.map { Output("newton_ratio", index: $0, theory: ratio?[$0]) }
+            if optimizer.hasTheory { outputs += (0..<d).lazy.map { Output("sqrt_v_gap", index: $0, theory: nil) } }
         }
         outputs.append(Output("sharpness", theory: optimizer.isAdaptive ? ratio?.max() : eta * h.max()!))
         func fit(_ values: [Double]?, _ indices: [Int]) throws -> Double? {

@@ -32,6 +32,12 @@ public struct EMAAccuracy: Study {
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
 
+    /// Five statistics and nothing else: no design, no workspace; what grows is the
+    /// statistics table, with the replications.
+    public static func memory(_ cell: Cell) -> MemoryNeed {
+        MemoryNeed(outputs: 5, parameter: "replications")
+    }
+
     public init(cell: Cell, design: RandomStream) throws {
         beta1 = cell.number("beta1")
         beta2 = cell.number("beta2")

@@ -47,10 +47,19 @@ public struct GaussNewton: Study {
     let hasSlope: Bool, hasLocalSlopes: Bool, hasCrossover: Bool
     public let outputs: [Output]
 
-    public static func validate(_ cell: Cell, replications: Int) throws(CellError) {
+    public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
+
+    /// d = the spectrum's count: h and θ* (design); preparing a cell computes the theory in
+    /// three arrays of d (v, the Gauss–Newton law, the optional ratios at twice the size), the
+    /// set of distinct h and the slope fits; a worker holds eight arrays of d, and each
+    /// replication allocates the input scales, v/h and the slope fits.
+    public static func memory(_ cell: Cell) -> MemoryNeed {
         let d = Double(cell.spectrum("spectrum").count)
-        try MemoryBudget.require(bytes: Double(replications) * (4 * d + 2) * 8 + 64 * d, for: "spectrum",
-                                 "dimension \(Int(d)) needs \(replications) × \(4 * Int(d)) statistics")
+        let fits = LogLogFit.slopeBytes(d) + LogLogFit.localSlopesBytes(d)
+        return MemoryNeed(design: MemoryNeed.doubles(2 * d),
+                          preparation: MemoryNeed.doubles(4 * d) + MemoryNeed.setOfDoubles(d) + fits,
+                          workspace: MemoryNeed.doubles(10 * d) + fits,
+                          outputs: 4 * d + 4, parameter: "spectrum")
     }
 
     public init(cell: Cell, design: RandomStream) throws {
@@ -77,14 +86,16 @@ public struct GaussNewton: Study {
         let gnRatio: [Double?] = v.map { v in zip(v, gnLaw).map { $0 / $1 } }
             ?? Array(repeating: s == 0 && !isHeteroscedastic ? 1 : nil, count: d)
 
-        var outputs = (0..<d).map { Output("v", index: $0, theory: v?[$0]) }
+        var outputs: [Output] = []
+        outputs.reserveCapacity(4 * d + 4)
+        outputs += (0..<d).lazy.map { Output("v", index: $0, theory: v?[$0]) }
         if hasSlope { outputs.append(Output("slope", theory: try v.flatMap { try LogLogFit.slope(h: h, v: $0) })) }
         if hasLocalSlopes {
             let theory = v.flatMap { LogLogFit.localSlopes(h: h, v: $0) }
-            outputs += (0..<d).map { Output("local_slope", index: $0, theory: theory?[$0]) }
+            outputs += (0..<d).lazy.map { Output("local_slope", index: $0, theory: theory?[$0]) }
         }
-        outputs += (0..<d).map { Output("gn_law", index: $0, theory: isTanh ? nil : gnLaw[$0]) }
-        outputs += (0..<d).map { Output("gn_ratio", index: $0, theory: gnRatio[$0]) }
+        outputs += (0..<d).lazy.map { Output("gn_law", index: $0, theory: isTanh ? nil : gnLaw[$0]) }
+        outputs += (0..<d).lazy.map { Output("gn_ratio", index: $0, theory: gnRatio[$0]) }
         if hasCrossover {
             let first = outputs.count
             outputs += [
@@ -181,7 +192,7 @@ public struct GaussNewton: Study {
         if hasLocalSlopes {
             for s in LogLogFit.localSlopes(h: h, v: v)! { statistics[k] = s; k += 1 }
         }
-        let draws = Double(samples * batch)
+        let draws = Double(samples) * Double(batch)  // exact below 2^53, and never traps
         for i in 0..<d {
             statistics[k + i] = noiseSigma * noiseSigma * workspace.totalJacobianSquares[i] / draws / Double(batch)
             statistics[k + d + i] = v[i] / statistics[k + i]

@@ -1,9 +1,17 @@
 import Foundation
 import GSL
+import MonteCarlo
 
 /// Slopes of log v against log h, the exponent that tells the square-root law (2) from the
 /// Gauss–Newton law (1).
 enum LogLogFit {
+    /// Bytes ``slope(h:v:)`` allocates for n points: the set of distinct h and the two logs.
+    static func slopeBytes(_ n: Double) -> Double { MemoryNeed.setOfDoubles(n) + MemoryNeed.doubles(2 * n) }
+
+    /// Bytes ``localSlopes(h:v:)`` allocates for n points: the set, the order, the logs, the
+    /// slopes and the sort's buffer.
+    static func localSlopesBytes(_ n: Double) -> Double { MemoryNeed.setOfDoubles(n) + MemoryNeed.doubles(5 * n) }
+
     /// The OLS slope of log vᵢ on log hᵢ; nil when every hᵢ is the same.
     static func slope(h: [Double], v: some Collection<Double>) throws -> Double? {
         guard Set(h).count > 1 else { return nil }

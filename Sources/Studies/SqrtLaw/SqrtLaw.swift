@@ -38,18 +38,27 @@ public struct SqrtLaw: Study {
     let rotated: RotatedHessian?
     public let outputs: [Output]
 
-    public static func validate(_ cell: Cell, replications: Int) throws(CellError) {
+    public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
+
+    /// d = the spectrum's count. Diagonal H: the eigenvalues (design), the set of distinct ones
+    /// (init), two arrays of d per worker and the log-log fit of each replication. Haar: the
+    /// design keeps σH^(1−α/2) (d²) and three diagonals; preparing it holds three more d×d at
+    /// once (Z, Q, R of the QR; then Q, the composed factor, its scratch and the copy kept); a
+    /// worker's ``FullSecondMoment`` holds five d×d (its factor, Ê, Ê^(1/2), the eigenvectors and
+    /// the eigen scratch), the blocks Z and G (d × min(samples, 256), and the tail) and O(d) more.
+    public static func memory(_ cell: Cell) -> MemoryNeed {
         let d = Double(cell.spectrum("spectrum").count)
-        let statistics = Double(replications) * (2 * d + 3) * 8
         if cell.choice("rotation") == "haar" {
-            let workers = Double(ProcessInfo.processInfo.activeProcessorCount)
-            let matrices = 3 + workers * (6 + 4 * Double(FullSecondMoment.blockSize) / d)
-            try MemoryBudget.require(bytes: statistics + matrices * d * d * 8, for: "spectrum",
-                                     "dimension \(Int(d)) with rotation \"haar\" needs \(Int(matrices.rounded(.up))) matrices of \(Int(d))×\(Int(d))")
-        } else {
-            try MemoryBudget.require(bytes: statistics, for: "spectrum",
-                                     "dimension \(Int(d)) needs \(replications) × \(Int(d)) statistics")
+            let samples = cell.integer("samples"), block = min(samples, FullSecondMoment.blockSize)
+            let columns = Double(block + (samples % block > 0 ? samples % block : 0))
+            return MemoryNeed(design: MemoryNeed.doubles(d * d + 3 * d),
+                              preparation: MemoryNeed.doubles(3 * d * d + 4 * d) + LogLogFit.slopeBytes(d),
+                              workspace: MemoryNeed.doubles(5 * d * d + 2 * d * columns + 12 * d) + LogLogFit.slopeBytes(d),
+                              outputs: 2 * d + 3, parameter: "spectrum")
         }
+        return MemoryNeed(design: MemoryNeed.doubles(d), preparation: MemoryNeed.setOfDoubles(d),
+                          workspace: MemoryNeed.doubles(2 * d) + LogLogFit.slopeBytes(d),
+                          outputs: d + 1, parameter: "spectrum")
     }
 
     public init(cell: Cell, design: RandomStream) throws {
@@ -64,9 +73,11 @@ public struct SqrtLaw: Study {
             self.rotated = rotated
             let theoryV = rotated.secondMomentDiagonal
             let h = rotated.hessianDiagonal
-            var outputs = theoryV.enumerated().map { Output("v", index: $0, theory: $1) }
+            var outputs: [Output] = []
+            outputs.reserveCapacity(2 * eigenvalues.count + 3)
+            outputs += theoryV.enumerated().lazy.map { Output("v", index: $0, theory: $1) }
             if let slope = try LogLogFit.slope(h: h, v: theoryV) { outputs.append(Output("slope", theory: slope)) }
-            outputs += theoryV.indices.map { i in
+            outputs += theoryV.indices.lazy.map { i in
                 Output("v_over_diag_law", index: i, theory: theoryV[i] / (sigma * sigma * Foundation.pow(h[i], exponent)))
             }
             outputs.append(Output("recovery_error_full", theory: nil))
@@ -74,7 +85,9 @@ public struct SqrtLaw: Study {
             self.outputs = outputs
         } else {
             rotated = nil
-            var outputs = eigenvalues.enumerated().map { i, h in
+            var outputs: [Output] = []
+            outputs.reserveCapacity(eigenvalues.count + 1)
+            outputs += eigenvalues.enumerated().lazy.map { i, h in
                 Output("v", index: i, theory: sigma * sigma * Foundation.pow(h, exponent))
             }
             if Set(eigenvalues).count > 1 { outputs.append(Output("slope", theory: exponent)) }
