@@ -174,7 +174,7 @@ func peakResidentKilobytes(_ arguments: [String]) throws -> (status: Int32, kilo
     }
 
     /// A grid of 2^64 cells (four axes of 2^16 values: the count wrapped to 0) exits 2 naming
-    /// `grid` from `check`, `run` and `replicate`, and is a ConfigError on `grid` in process.
+    /// `grid` from `check`, `run`, `replicate` and `report`, and is a ConfigError on `grid` in process.
     @Test func gridOf2To64CellsIsRefused() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -190,6 +190,14 @@ func peakResidentKilobytes(_ arguments: [String]) throws -> (status: Int32, kilo
             #expect(result.status == 2, "\(arguments[0]): \(result.status)")
             #expect(result.err == expected, "\(arguments[0]): \(result.err)")
         }
+        // The same config as a manifest in a results folder: `report` refuses it, naming the key.
+        let results = folder.appendingPathComponent("results")
+        try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
+        try Data("cell,quantity,index,estimate,mcse,theory\n".utf8).write(to: results.appendingPathComponent("grid.csv"))
+        try Data(#"{"name": "grid", "study": "sqrt-law", "config": "#.utf8 + Data(text.utf8) + Data("}".utf8))
+            .write(to: results.appendingPathComponent("grid.json"))
+        let report = try hessianStudy(["report", results.path])
+        #expect(report.status == 2 && report.err.contains("grid.json: config.grid: has 2^64 cells"), "\(report.err)")
         let error = #expect(throws: ConfigError.self) {
             try Config(file: "grid.json", json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
         }
