@@ -21,6 +21,7 @@ struct ReportCommand: ParsableCommand {
         /// or not at all, through the locked output folder (``OutputFolder``). A bad input is a ``ConfigError`` (exit 2, one line naming the file).
         func run() throws {
             let output = try OutputFolder.open(results, create: false, option: "report")
+            Interruption.install()
             let folder = URL(fileURLWithPath: results, isDirectory: true)
             let report = try StudyReport.load(from: folder)
             let figures = Figures.all(report)

@@ -62,7 +62,7 @@ struct Run: ParsableCommand {
                                  packageVersion: HessianStudy.version, gitCommit: GitCommit.current,
                                  commandLine: CommandLine.arguments, studies: allStudies)
         try session.refuseOverwriting(loaded)
-        Interruption.install()
+        Interruption.install(survivors: shard == nil ? "Completed cells are checkpointed: re-run with --resume to go on." : "")
         for config in loaded {
             let started = Date()
             let progress = quiet ? nil : ProgressLine.forTerminal(label: config.name, cells: config.cells.count)
