@@ -62,9 +62,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "hessian-study"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo", "Studies", "hessian-study"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "TestSupport", "hessian-study"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo", "Studies", "TestSupport", "hessian-study"]),
     ]
 )

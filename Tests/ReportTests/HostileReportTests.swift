@@ -1,6 +1,7 @@
 import Foundation
 import MonteCarlo
 import Report
+import TestSupport
 import Testing
 
 /// Issue 10: opening someone else's results folder never runs anything, never traps or hangs;
@@ -205,16 +206,6 @@ struct HostileReportTests {
 
     // MARK: Fuzzing
 
-    /// xorshift64*, fixed seed: the same cases every run.
-    struct Bytes {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return state &* 0x2545_f491_4f6c_dd1d
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     /// The committed quick results, by stem: (CSV bytes, manifest bytes).
     static let seeds: [(name: String, csv: [UInt8], json: [UInt8])] = {
         let folder = packageRoot.appendingPathComponent("results/quick")
@@ -230,45 +221,18 @@ struct HostileReportTests {
                          "\u{0301}", ",", "null", "[]", "{}", "true", "\"x\"", "[1e308]", "{\"min\": 1e-300, \"max\": 1e300, \"count\": 1e9}",
                          "<b>", "`x`", "\u{FF}", "\"ema\"", "\"dynamics\"", "\"sqrt-law\"", "\"gauss-newton\"", "\"adabelief\""]
 
-    static func mutate(_ seed: [UInt8], _ random: inout Bytes) -> [UInt8] {
-        var bytes = seed
-        for _ in 0..<(1 + random.below(3)) {
-            switch random.below(7) {
-            case 0 where !bytes.isEmpty: bytes[random.below(bytes.count)] = UInt8(truncatingIfNeeded: random.next())
-            case 1 where !bytes.isEmpty: bytes.remove(at: random.below(bytes.count))
-            case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: random.below(bytes.count + 1))
-            case 3 where !bytes.isEmpty:
-                // Duplicate or drop a line.
-                let lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false).map(Array.init)
-                var edited = lines
-                let i = random.below(lines.count)
-                if random.below(2) == 0 { edited.insert(lines[i], at: i) } else { edited.remove(at: i) }
-                bytes = Array(edited.joined(separator: [0x0a]))
-            default:
-                // Replace a field or literal (after , : [ space or a line start) by a token.
-                let starts = bytes.indices.filter { i in i == 0 || [0x2C, 0x3A, 0x5B, 0x20, 0x0A].contains(bytes[i - 1]) }
-                guard !starts.isEmpty else { continue }
-                let start = starts[random.below(starts.count)]
-                var end = start
-                while end < bytes.count && ![0x2C, 0x7D, 0x5D, 0x0A].contains(bytes[end]) { end += 1 }
-                bytes.replaceSubrange(start..<end, with: Array(tokens[random.below(tokens.count)].utf8))
-            }
-        }
-        return bytes
-    }
-
     /// 600 cases in-process: a study's CSV or manifest (or both) mutated, loaded, turned into
     /// REPORT.md and figure scripts. Each is a report or a one-line ConfigError, within seconds.
     @Test func mutatedResultsGiveAReportOrAClearError() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var random = Bytes(state: 0x9e37_79b9_7f4a_7c15)
+        var random = Fuzzer(seed: 0x9e37_79b9_7f4a_7c15, tokens: Self.tokens)
         var accepted = 0, rejected = 0
         for n in 0..<600 {
             let seed = Self.seeds[n % Self.seeds.count]
             let which = random.below(3)
-            let csv = which == 1 ? seed.csv : Self.mutate(seed.csv, &random)
-            let json = which == 0 ? seed.json : Self.mutate(seed.json, &random)
+            let csv = which == 1 ? seed.csv : random.mutate(seed.csv)
+            let json = which == 0 ? seed.json : random.mutate(seed.json)
             let study = folder.appendingPathComponent("case-\(n)")
             try FileManager.default.createDirectory(at: study, withIntermediateDirectories: false)
             try Data(csv).write(to: study.appendingPathComponent("\(seed.name).csv"))
@@ -296,13 +260,13 @@ struct HostileReportTests {
     @Test func theCommandExitsZeroOrTwoOnHostileResults() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var random = Bytes(state: 0x2545_f491_4f6c_dd1d)
+        var random = Fuzzer(seed: 0x2545_f491_4f6c_dd1d, tokens: Self.tokens)
         for n in 0..<30 {
             let seed = Self.seeds[n % Self.seeds.count]
             let study = folder.appendingPathComponent("case-\(n)")
             try FileManager.default.createDirectory(at: study, withIntermediateDirectories: false)
-            try Data(n % 3 == 1 ? seed.csv : Self.mutate(seed.csv, &random)).write(to: study.appendingPathComponent("\(seed.name).csv"))
-            try Data(n % 3 == 0 ? seed.json : Self.mutate(seed.json, &random)).write(to: study.appendingPathComponent("\(seed.name).json"))
+            try Data(n % 3 == 1 ? seed.csv : random.mutate(seed.csv)).write(to: study.appendingPathComponent("\(seed.name).csv"))
+            try Data(n % 3 == 0 ? seed.json : random.mutate(seed.json)).write(to: study.appendingPathComponent("\(seed.name).json"))
             let result = try hessianStudy(["report", study.path], timeout: 30)
             #expect(result.status == 0 || result.status == 2, "case \(n): status \(result.status): \(result.err)")
             #expect(result.seconds < 20, "case \(n): \(result.seconds) s")

@@ -221,7 +221,7 @@ struct HostileFolderTests {
         #expect(try hessianStudy(["run", config.path, "--out", reference.path, "--quiet"]).status == 0)
         let duration = Date().timeIntervalSince(started)
         let expected = try Data(contentsOf: reference.appendingPathComponent("cells.csv"))
-        var random = HostileInputTests.Bytes(state: 0x5eed_0f_c0ffee)
+        var random = Fuzzer(seed: 0x5eed_0f_c0ffee, tokens: [])
         var killed = 0, attempts = 0, estimate = duration
         while killed < 50 && attempts < 150 {
             attempts += 1
@@ -280,10 +280,10 @@ struct MergeFuzzTests {
     }
 
     /// `bytes` mutated; its seal renewed over the mutated body unless `raw`.
-    static func mutated(_ bytes: Data, _ random: inout HostileInputTests.Bytes, raw: Bool) -> [UInt8] {
+    static func mutated(_ bytes: Data, _ random: inout Fuzzer, raw: Bool) -> [UInt8] {
         let text = String(decoding: bytes, as: UTF8.self)
         let body = Array(text[..<text.range(of: " \"sha256\"")!.lowerBound].utf8)
-        let changed = HostileInputTests.mutate(body, &random)
+        let changed = random.mutate(body)
         return raw ? changed + Array(text[text.range(of: " \"sha256\"")!.lowerBound...].utf8)
                    : Array(PartFile.sealed(String(decoding: changed, as: UTF8.self)).utf8)
     }
@@ -293,7 +293,7 @@ struct MergeFuzzTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let parts = try Self.parts(in: folder)
         let other = try PartFile.read("part-2", bytes: Array(parts[1]), studies: allStudies)
-        var random = HostileInputTests.Bytes(state: 0x0bad_5eed_1234_5678)
+        var random = Fuzzer(seed: 0x0bad_5eed_1234_5678, tokens: HostileInputTests.tokens)
         var merged = 0, refused = 0
         for n in 0..<600 {
             let bytes = Self.mutated(parts[0], &random, raw: n % 10 == 0)
@@ -322,7 +322,7 @@ struct MergeFuzzTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let parts = try Self.parts(in: folder)
         let second = folder.appendingPathComponent("sqrt-law.part-2-of-2.json")
-        var random = HostileInputTests.Bytes(state: 0x7777_1234_abcd_ef01)
+        var random = Fuzzer(seed: 0x7777_1234_abcd_ef01, tokens: HostileInputTests.tokens)
         for n in 0..<30 {
             let file = folder.appendingPathComponent("case-\(n).json")
             try Data(Self.mutated(parts[0], &random, raw: n % 5 == 0)).write(to: file)

@@ -7,16 +7,6 @@ import Testing
 struct HostileInputTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// xorshift64*, fixed seed: the same cases every run.
-    struct Bytes {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return state &* 0x2545_f491_4f6c_dd1d
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let seeds: [[UInt8]] = try! FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("studies/quick").path)
         .sorted().map { Array(try Data(contentsOf: root.appendingPathComponent("studies/quick/\($0)"))) }
 
@@ -25,38 +15,15 @@ struct HostileInputTests {
                          "1e15", "\"x\"", "null", "true", "[]", "{}", "[1e308]", "{\"min\": 1e-300, \"max\": 1e300, \"count\": 1e9}",
                          "[[[[[[[[[[1]]]]]]]]]]", "\"haar\"", "\"sgd\"", "2147483648", "-9007199254740992"]
 
-    static func mutate(_ seed: [UInt8], _ random: inout Bytes) -> [UInt8] {
-        var bytes = seed
-        for _ in 0..<(1 + random.below(3)) {
-            switch random.below(5) {
-            case 0 where !bytes.isEmpty: bytes[random.below(bytes.count)] = UInt8(truncatingIfNeeded: random.next())
-            case 1 where !bytes.isEmpty: bytes.remove(at: random.below(bytes.count))
-            case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: random.below(bytes.count + 1))
-            default:
-                // Replace a number or string literal by a hostile token.
-                let literals = bytes.indices.filter { i in
-                    let b = bytes[i]
-                    return (b >= 0x30 && b <= 0x39 || b == 0x22) && (i == 0 || [0x20, 0x3A, 0x5B, 0x2C].contains(bytes[i - 1]))
-                }
-                guard let start = literals.isEmpty ? nil : literals[random.below(literals.count)] else { continue }
-                var end = start + 1
-                if bytes[start] == 0x22 { while end < bytes.count && bytes[end] != 0x22 { end += 1 }; end = min(end + 1, bytes.count) }
-                else { while end < bytes.count && ![0x2C, 0x7D, 0x5D, 0x20].contains(bytes[end]) { end += 1 } }
-                bytes.replaceSubrange(start..<end, with: Array(tokens[random.below(tokens.count)].utf8))
-            }
-        }
-        return bytes
-    }
-
     /// 6000 cases in-process: random bytes and mutated valid configs. Each parses and checks to a
     /// config or to a JSON syntax error or config error; anything else (or a crash) fails.
     @Test func mutatedConfigsGiveAConfigOrAClearError() throws {
-        var random = Bytes(state: 0x9e37_79b9_7f4a_7c15)
+        var random = Fuzzer(seed: 0x9e37_79b9_7f4a_7c15, tokens: Self.tokens)
         var accepted = 0, rejected = 0
         for n in 0..<6000 {
             let bytes: [UInt8] = n % 6 == 0
-                ? (0..<random.below(300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-                : Self.mutate(Self.seeds[n % Self.seeds.count], &random)
+                ? random.noise(upTo: 300)
+                : random.mutate(Self.seeds[n % Self.seeds.count])
             do {
                 let json = try JSONValue.parse(bytes)
                 _ = try Config(file: "fuzz.json", json: json, studies: allStudies)
@@ -75,11 +42,11 @@ struct HostileInputTests {
     @Test func theCommandExitsZeroOrTwoOnHostileConfigs() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var random = Bytes(state: 0x2545_f491_4f6c_dd1d)
+        var random = Fuzzer(seed: 0x2545_f491_4f6c_dd1d, tokens: Self.tokens)
         for n in 0..<150 {
             let bytes: [UInt8] = n % 5 == 0
-                ? (0..<random.below(200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-                : Self.mutate(Self.seeds[n % Self.seeds.count], &random)
+                ? random.noise(upTo: 200)
+                : random.mutate(Self.seeds[n % Self.seeds.count])
             let file = folder.appendingPathComponent("case-\(n).json")
             try Data(bytes).write(to: file)
             let result = try hessianStudy(["check", file.path])
