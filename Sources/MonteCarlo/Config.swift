@@ -46,29 +46,15 @@ public struct Cell: Sendable {
     /// Where `parameter` was set: `fixed.sigma`, `grid.alpha[1]`, or `sigma` for a default.
     public func keyPath(_ parameter: String) -> String { keyPaths[parameter] ?? parameter }
 
-    public func value(_ name: String) -> ParameterValue {
-        guard let value = values[name] else { preconditionFailure("no parameter \(name) in this study") }
+    /// The cell's value of `parameter`. Every parameter a study lists has a value in each of its
+    /// cells (from grid, fixed or the default; a required one missing is a config error), so the
+    /// only way to miss is to read a key the study does not list: a programming error, caught by
+    /// any test that runs the study, and never reachable from a config.
+    public subscript<Value>(_ parameter: Parameter<Value>) -> Value {
+        guard let stored = values[parameter.name], let value = Value(stored) else {
+            preconditionFailure("\(parameter.name) is not a parameter of this cell's study")
+        }
         return value
-    }
-
-    public func number(_ name: String) -> Double {
-        guard case .number(let x) = value(name) else { preconditionFailure("\(name) is not a number") }
-        return x
-    }
-
-    public func integer(_ name: String) -> Int {
-        guard case .integer(let n) = value(name) else { preconditionFailure("\(name) is not an integer") }
-        return n
-    }
-
-    public func choice(_ name: String) -> String {
-        guard case .choice(let s) = value(name) else { preconditionFailure("\(name) is not a choice") }
-        return s
-    }
-
-    public func spectrum(_ name: String) -> Spectrum {
-        guard case .spectrum(let s) = value(name) else { preconditionFailure("\(name) is not a spectrum") }
-        return s
     }
 }
 
@@ -145,9 +131,9 @@ public struct Config: Sendable {
 
         // seed, replications, generator
         guard let seedValue = top["seed"] else { throw fail("seed", "missing; the root seed, an integer in [0, 2^53]") }
-        do { seed = UInt64(try Parameter.integer(seedValue, minimum: 0)) } catch { throw fail("seed", error.message) }
+        do { seed = UInt64(try AnyParameter.integer(seedValue, minimum: 0)) } catch { throw fail("seed", error.message) }
         guard let replicationsValue = top["replications"] else { throw fail("replications", "missing; an integer ≥ 1") }
-        do { replications = try Parameter.integer(replicationsValue, minimum: 1) } catch { throw fail("replications", error.message) }
+        do { replications = try AnyParameter.integer(replicationsValue, minimum: 1) } catch { throw fail("replications", error.message) }
         if let generatorValue = top["generator"] {
             guard case .string(let g) = generatorValue, let generator = Generator(rawValue: g) else {
                 throw fail("generator", "must be one of \(Generator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \(generatorValue.compactTextPreview)")
@@ -159,7 +145,7 @@ public struct Config: Sendable {
 
         // fixed and grid
         let parameters = study.parameters
-        func parameter(_ section: String, _ key: String) throws(ConfigError) -> Parameter {
+        func parameter(_ section: String, _ key: String) throws(ConfigError) -> AnyParameter {
             guard let p = parameters.first(where: { $0.name == key }) else {
                 throw fail("\(section).\(key)", "unknown parameter of \(study.name); it takes \(parameters.map(\.name).joined(separator: ", "))")
             }
@@ -222,9 +208,9 @@ public struct Config: Sendable {
             }
             let cell = Cell(index: index, gridValues: labels, values: values, keyPaths: paths)
             // The memory first: validate may compute from the spectrum.
-            let need = study.memory(cell)
-            memory.add(need, replications: replications)
-            try Config.requireMemory(memory, threads: 1, cell: cell, need: need, replications: replications, file: file)
+            let need = study.memory(cell), width = study.statisticsWidth(cell)
+            memory.add(need, width: width, replications: replications)
+            try Config.requireMemory(memory, threads: 1, cell: cell, need: need, width: width, replications: replications, file: file)
             do { try study.validate(cell, replications: replications) } catch {
                 throw fail(cell.keyPath(error.parameter), error.message)
             }

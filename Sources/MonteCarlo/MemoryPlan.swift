@@ -51,9 +51,10 @@ public struct MemoryPlan: Sendable, Equatable {
 
     public init() {}
 
-    /// Adds a cell whose study declares `need`, run with `replications` replications.
-    public mutating func add(_ need: MemoryNeed, replications: Int) {
-        let r = Double(replications), width = max(need.outputs, 0)
+    /// Adds a cell whose study declares `need` and at most `width` statistics per replication
+    /// (``Study/statisticsWidth(_:)``), run with `replications` replications.
+    public mutating func add(_ need: MemoryNeed, width: Int, replications: Int) {
+        let r = Double(replications), width = Double(max(width, 0))
         let table = r * width * 8 + r
         held += need.design + width * Double(MemoryLayout<Output>.stride) + table + Self.bytesPerCell
         statistics += table
@@ -81,7 +82,7 @@ extension Config {
 
     /// Throws a ``ConfigError`` naming what drives the run's memory if `plan` needs more than
     /// physical memory with `threads` workers; `cell` is the cell just added.
-    static func requireMemory(_ plan: MemoryPlan, threads: Int, cell: Cell, need: MemoryNeed, replications: Int,
+    static func requireMemory(_ plan: MemoryPlan, threads: Int, cell: Cell, need: MemoryNeed, width: Int, replications: Int,
                               file: String) throws(ConfigError) {
         let bytes = plan.bytes(threads: threads)
         guard bytes > MemoryBudget.physicalBytes else { return }
@@ -89,7 +90,7 @@ extension Config {
         // statistics (which grow with them) are most of the cell's need; else the study's size
         // parameter of this cell.
         var one = MemoryPlan()
-        one.add(need, replications: replications)
+        one.add(need, width: width, replications: replications)
         let key: String
         if plan.cells > 1 && one.bytes(threads: threads) <= MemoryBudget.physicalBytes {
             key = "grid"

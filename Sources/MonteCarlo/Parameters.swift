@@ -16,6 +16,15 @@ public enum Spectrum: Sendable, Equatable {
         }
     }
 
+    /// Whether at least two eigenvalues differ (a slope of log v on log h needs two), without
+    /// materialising a geometric spectrum.
+    public var hasDistinctValues: Bool {
+        switch self {
+        case .explicit(let values): values.contains { $0 != values[0] }
+        case .geometric(let min, let max, let count): count > 1 && min < max
+        }
+    }
+
     /// The eigenvalues: minᵢ·(max/min)^(i/(count−1)) for the geometric form.
     public var values: [Double] {
         switch self {
@@ -75,9 +84,10 @@ public enum NumberDomain: Sendable {
     }
 }
 
-/// A parameter a study accepts: its name as written in configs, what values it takes, its
-/// default (nil: required), and one line of documentation for `hessian-study list`.
-public struct Parameter: Sendable {
+/// A parameter a study accepts, as the config reader sees it: its name as written in configs,
+/// what values it takes, its default (nil: required), and one line of documentation for
+/// `hessian-study list`. Studies declare typed keys (``Parameter``) and list their `erased` forms.
+public struct AnyParameter: Sendable {
     public enum Kind: Sendable {
         case number(NumberDomain)
         /// An integer ≥ `minimum` (and ≤ 2⁵³, the largest integer a JSON number holds exactly).
@@ -111,7 +121,7 @@ public struct Parameter: Sendable {
             guard domain.contains(x) else { throw KeyedMessage(message: "must be \(domain.rule), got \(format(x))") }
             return .number(x)
         case .integer(let minimum):
-            return .integer(try Parameter.integer(json, minimum: minimum))
+            return .integer(try AnyParameter.integer(json, minimum: minimum))
         case .choice(let options):
             let list = options.map { "\"\($0)\"" }.joined(separator: ", ")
             guard case .string(let s) = json, options.contains(s) else {
@@ -119,7 +129,7 @@ public struct Parameter: Sendable {
             }
             return .choice(s)
         case .spectrum:
-            return .spectrum(try Parameter.spectrum(json))
+            return .spectrum(try AnyParameter.spectrum(json))
         }
     }
 
@@ -200,5 +210,82 @@ extension JSONValue {
     var compactTextPreview: String {
         let text = compactText
         return text.count > 60 ? String(text.prefix(57)) + "..." : text
+    }
+}
+
+/// A type whose values a parameter takes: it reads itself out of the untyped ``ParameterValue``
+/// the config reader made.
+public protocol ParameterType: Sendable {
+    init?(_ value: ParameterValue)
+}
+
+extension Double: ParameterType {
+    public init?(_ value: ParameterValue) {
+        guard case .number(let x) = value else { return nil }
+        self = x
+    }
+}
+
+extension Int: ParameterType {
+    public init?(_ value: ParameterValue) {
+        guard case .integer(let n) = value else { return nil }
+        self = n
+    }
+}
+
+extension Spectrum: ParameterType {
+    public init?(_ value: ParameterValue) {
+        guard case .spectrum(let s) = value else { return nil }
+        self = s
+    }
+}
+
+/// A parameter that takes one of a fixed set of names: an enumeration whose raw values are the
+/// names configs write (`"adam"`, `"haar"`).
+public protocol Choice: ParameterType, CaseIterable, RawRepresentable where RawValue == String {}
+
+extension Choice {
+    public init?(_ value: ParameterValue) {
+        guard case .choice(let s) = value else { return nil }
+        self.init(rawValue: s)
+    }
+}
+
+/// A typed parameter key, declared once by its study (`static let sigma = Parameter<Double>(…)`)
+/// and read with `cell[Self.sigma]`: a misspelt key is a compile error, and the value comes out
+/// with its type, checked against its domain when the config was read.
+public struct Parameter<Value: ParameterType>: Sendable {
+    /// What the config reader needs: the name, the domain, the default and the summary.
+    public let erased: AnyParameter
+    public var name: String { erased.name }
+
+    fileprivate init(_ erased: AnyParameter) { self.erased = erased }
+}
+
+extension Parameter where Value == Double {
+    /// A real number in `domain`.
+    public init(_ name: String, _ domain: NumberDomain, default value: Double? = nil, _ summary: String) {
+        self.init(AnyParameter(name, .number(domain), default: value.map(ParameterValue.number), summary))
+    }
+}
+
+extension Parameter where Value == Int {
+    /// An integer in [`minimum`, 2⁵³].
+    public init(_ name: String, minimum: Int, default value: Int? = nil, _ summary: String) {
+        self.init(AnyParameter(name, .integer(minimum: minimum), default: value.map(ParameterValue.integer), summary))
+    }
+}
+
+extension Parameter where Value == Spectrum {
+    /// A spectrum: an array of positive numbers or {min, max, count}.
+    public init(_ name: String, _ summary: String) {
+        self.init(AnyParameter(name, .spectrum, default: nil, summary))
+    }
+}
+
+extension Parameter where Value: Choice {
+    /// One of `Value`'s cases, by raw value.
+    public init(_ name: String, default value: Value? = nil, _ summary: String) {
+        self.init(AnyParameter(name, .choice(Value.allCases.map(\.rawValue)), default: value.map { .choice($0.rawValue) }, summary))
     }
 }

@@ -36,13 +36,14 @@ public struct ResultFiles {
     /// means "not available". Depends only on the config: byte-identical across thread counts.
     public var csv: String {
         let gridNames = config.cells.first?.gridValues.map(\.name) ?? []
-        var lines = [(["cell"] + gridNames + ["quantity", "index", "estimate", "mcse", "theory"]).map(csvField).joined(separator: ",")]
+        var lines = [(["cell"] + gridNames + ["quantity", "index", "estimate", "mcse", "theory", "theory_kind"]).map(csvField).joined(separator: ",")]
         for result in results {
             let prefix = ([String(result.cell.index)] + result.cell.gridValues.map { csvField(label($0.value)) })
                 .joined(separator: ",")
             for e in result.estimates {
                 let fields = [csvField(e.output.quantity), e.output.index.map(String.init) ?? "",
-                              format(e.estimate), e.mcse.map(format) ?? "", e.output.theory.map(format) ?? ""]
+                              format(e.estimate), e.mcse.map(format) ?? "", e.output.theory.value.map(format) ?? "",
+                              e.output.theory.kind]
                 lines.append(prefix + "," + fields.joined(separator: ","))
             }
         }
@@ -58,13 +59,15 @@ public struct ResultFiles {
             Config \(MarkdownText.code(config.file)), seed \(config.seed), \(config.replications) replications per cell, generator \(config.generator.rawValue), \(config.cells.count) cells.
 
             Each estimate is the mean over replications and mcse its Monte Carlo standard error (sd/√R);
-            theory is the closed form of STUDIES.md; z = (estimate − theory)/mcse; 95% CI = estimate ± 1.96·mcse.
+            theory is the closed form of STUDIES.md, marked "(limit)" where it holds only in a limit of the
+            parameters (β₂ → 1, say), where the gap to it is the finding; z = (estimate − theory)/mcse for
+            exact theories only; 95% CI = estimate ± 1.96·mcse.
 
             """
         let scored = results.flatMap(\.estimates).compactMap(zScore)
         if !scored.isEmpty {
             let within = scored.filter { abs($0) <= 4 }.count
-            text += "Rows within 4 MCSE of theory: \(within) of \(scored.count) (\(percent(Double(within) / Double(scored.count)))).\n"
+            text += "Rows within 4 MCSE of an exact theory: \(within) of \(scored.count) (\(percent(Double(within) / Double(scored.count)))).\n"
         }
         if let headline = config.study.headline(results) { text += "\n" + headline }
         for result in results {
@@ -74,7 +77,7 @@ public struct ResultFiles {
             for e in result.estimates {
                 let interval: String = e.mcse.map { "[\(significant(e.estimate - 1.96 * $0)), \(significant(e.estimate + 1.96 * $0))]" } ?? ""
                 let cells: [String] = [e.output.quantity, e.output.index.map(String.init) ?? "", significant(e.estimate),
-                                       e.mcse.map(significant) ?? "", interval, e.output.theory.map(significant) ?? "",
+                                       e.mcse.map(significant) ?? "", interval, theoryText(e.output.theory),
                                        zScore(e).map { String(format: "%.2f", $0) } ?? ""]
                 text += "| " + cells.joined(separator: " | ") + " |\n"
             }
@@ -126,8 +129,17 @@ public struct ResultFiles {
     }
 
     private func zScore(_ e: Estimate) -> Double? {
-        guard let theory = e.output.theory, let mcse = e.mcse, mcse > 0 else { return nil }
+        guard let theory = e.output.theory.exact, let mcse = e.mcse, mcse > 0 else { return nil }
         return (e.estimate - theory) / mcse
+    }
+
+    /// The theory as the table shows it: a limit marked as one.
+    private func theoryText(_ theory: Theory) -> String {
+        switch theory {
+        case .none: ""
+        case .exact(let x): significant(x)
+        case .limit(let x): "\(significant(x)) (limit)"
+        }
     }
 
     private func label(_ value: JSONValue) -> String {

@@ -98,19 +98,20 @@ public struct Runner: Sendable {
         let workers = min(threads, itemCount)
         guard workers > 1, let last = config.cells.last else { return }
         try Config.requireMemory(config.memory, threads: workers, cell: last, need: config.study.memory(last),
-                                 replications: config.replications, file: config.file)
+                                 width: config.study.statisticsWidth(last), replications: config.replications, file: config.file)
     }
 
     private func prepare<S: Study>(_ type: S.Type) throws -> RunStatistics {
         try requireMemory()
         let studies = try config.cells.map { cell in
             let study = try S(cell: cell, design: stream(cell: cell.index, replication: -1))
-            // The memory check counted at most this many statistics per replication.
-            guard Double(study.outputs.count) <= S.memory(cell).outputs else {
-                throw RunError(description: "cell \(cell.index): \(S.name) writes \(study.outputs.count) statistics per replication, more than the \(format(S.memory(cell).outputs)) its memory estimate counts")
+            // The memory check counted at most this many statistics per replication: the same
+            // declaration, counted; a layout whose conditions are not in `when:` would break it.
+            guard study.outputs.count <= S.statisticsWidth(cell) else {
+                throw RunError(description: "cell \(cell.index): \(S.name) writes \(study.outputs.count) statistics per replication, more than the \(S.statisticsWidth(cell)) its counting layout declares")
             }
             // Parameters so large that a closed form overflows would only give infinite estimates.
-            if let bad = study.outputs.first(where: { $0.theory.map { !$0.isFinite } ?? false }) {
+            if let bad = study.outputs.first(where: { $0.theory.value.map { !$0.isFinite } ?? false }) {
                 let labels = cell.gridValues.map { "\($0.name) = \($0.value.compactText)" }.joined(separator: ", ")
                 throw ConfigError(file: config.file, key: cell.gridValues.isEmpty ? "fixed" : "grid",
                                   message: "cell \(cell.index)\(labels.isEmpty ? "" : " (" + labels + ")"): the closed form of \(bad.quantity)\(bad.index.map { "[\($0)]" } ?? "") overflows; the parameters are too large for double precision")
@@ -144,7 +145,7 @@ public struct Runner: Sendable {
         let study = try S(cell: config.cells[cell], design: stream(cell: cell, replication: -1))
         var workspace = try study.makeWorkspace()
         let table = StatisticsTable(replications: 1, width: study.outputs.count)
-        try study.replicate(stream(cell: cell, replication: replication), &workspace, table.row(0))
+        try study.replicate(stream(cell: cell, replication: replication), &workspace, StatisticsRow(table.row(0)))
         return zip(study.outputs, table.row(0)).map { Estimate(output: $0, estimate: $1, mcse: nil) }
     }
 
@@ -174,7 +175,7 @@ public struct Runner: Sendable {
                         current = (cell, try studies[cell].makeWorkspace())
                     }
                     try studies[cell].replicate(try stream(cell: cell, replication: replication),
-                                                &current!.workspace, statistics.tables[cell].row(replication))
+                                                &current!.workspace, StatisticsRow(statistics.tables[cell].row(replication)))
                     statistics.mark(item: item)
                     let whole = left.withLock { left in left[cell] -= 1; return left[cell] == 0 }
                     if whole { try completed?(cell) }

@@ -1,35 +1,6 @@
 import Foundation
 import GSL
 
-/// One estimand of a study: what it is (`quantity`), the coordinate it belongs to (`index`, nil
-/// for a scalar), its closed form from STUDIES.md (`theory`, nil where none exists), and how
-/// replications are summarised into it.
-public struct Output: Sendable, Equatable {
-    public var quantity: String
-    public var index: Int?
-    public var theory: Double?
-    public var summary: Summary
-
-    public init(_ quantity: String, index: Int? = nil, theory: Double?, summary: Summary = .mean) {
-        self.quantity = quantity
-        self.index = index
-        self.theory = theory
-        self.summary = summary
-    }
-}
-
-/// How an output's estimate is formed from the replications' statistics.
-public enum Summary: Sendable, Equatable {
-    /// The mean over replications of the statistic the replication writes in this output's
-    /// slot; MCSE sd/√R.
-    case mean
-    /// The ratio of the means of two other outputs' statistics (given by their positions in
-    /// `outputs`), x̄/ȳ: a ratio estimator, stable where a mean of per-replication ratios is not.
-    /// MCSE by the delta method: √((s²ₓ − 2r·sₓᵧ + r²s²ᵧ)/R)/|ȳ|. Replications leave this
-    /// output's own slot unwritten.
-    case ratio(numerator: Int, denominator: Int)
-}
-
 /// An error in a cell's parameters that only the study can see (a dimension too large for
 /// memory, burn-in past the end): the parameter to blame and the message.
 public struct CellError: Error, Sendable {
@@ -51,13 +22,15 @@ public struct CellError: Error, Sendable {
 /// ``Workspace``, made once per worker and cell, so that the hot loop allocates nothing.
 public protocol Study: Sendable {
     associatedtype Workspace
+    /// Where a replication writes each of its outputs (``declareOutputs(_:_:)``).
+    associatedtype Slots: Sendable
 
     /// The name configs use in `"study"`.
     static var name: String { get }
     /// One line for `hessian-study list`.
     static var summary: String { get }
     /// The parameters the study accepts, with their defaults.
-    static var parameters: [Parameter] { get }
+    static var parameters: [AnyParameter] { get }
 
     /// Checks what single parameters cannot: relations between them. Called for every cell
     /// before anything runs, after the run's memory (``memory(_:)``, ``MemoryPlan``) is known to
@@ -66,12 +39,19 @@ public protocol Study: Sendable {
 
     /// What a cell of this study allocates, in bytes, counted from the code of
     /// ``init(cell:design:)``, ``makeWorkspace()`` and ``replicate(_:_:_:)`` (matrices, vectors,
-    /// GSL workspaces, Swift arrays, transient ones included), and how many statistics a
-    /// replication writes. Called for every cell before ``validate(_:replications:)`` and
-    /// before anything is allocated, so it must not allocate in proportion to the cell's sizes
-    /// (never `spectrum.values`: use `spectrum.count`). The engine adds what it allocates itself
-    /// (the statistics tables, the `outputs` arrays, the results) in ``MemoryPlan``.
+    /// GSL workspaces, Swift arrays, transient ones included). Called for every cell before
+    /// ``validate(_:replications:)`` and before anything is allocated, so it must not allocate in
+    /// proportion to the cell's sizes (never `spectrum.values`: use `spectrum.count`). The engine
+    /// adds what it allocates itself (the statistics tables, sized from the outputs a counting
+    /// ``OutputLayout`` declares, the `outputs` arrays, the results) in ``MemoryPlan``.
     static func memory(_ cell: Cell) -> MemoryNeed
+
+    /// Declares the cell's outputs into `layout` and returns where each is written. The engine
+    /// calls it with a counting layout to size the statistics before anything is allocated, so
+    /// it must follow the rule of ``memory(_:)``: conditions that need the spectrum's values go
+    /// into `when:` (evaluated only when building). ``init(cell:design:)`` calls it with a
+    /// building layout and gives the outputs their theory.
+    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots
 
     /// Prepares a validated cell; `design` is the cell's own stream for any random part of the
     /// model that stays fixed across replications (a Haar rotation, say).
@@ -88,13 +68,20 @@ public protocol Study: Sendable {
     static func headline(_ results: [CellResult]) -> String?
 
     /// Runs one replication on `stream`, writing one value per `.mean` output into its slot of
-    /// `statistics` (slot k for outputs[k]).
-    func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
-                   _ statistics: UnsafeMutableBufferPointer<Double>) throws
+    /// `statistics`.
+    func replicate(_ stream: RandomStream, _ workspace: inout Workspace, _ statistics: StatisticsRow) throws
 }
 
 extension Study {
     public static func headline(_ results: [CellResult]) -> String? { nil }
+
+    /// The most statistics a replication of `cell` writes, from a counting layout: what the
+    /// engine sizes the cell's statistics table by.
+    public static func statisticsWidth(_ cell: Cell) -> Int {
+        var layout = OutputLayout(counting: ())
+        _ = declareOutputs(cell, &layout)
+        return layout.count
+    }
 }
 
 /// The memory one cell of a study needs, in bytes, as the study declares it (``Study/memory(_:)``).
@@ -109,19 +96,12 @@ public struct MemoryNeed: Sendable, Equatable {
     /// One worker's ``Study/Workspace``, with what ``Study/replicate(_:_:_:)`` allocates while it
     /// runs (each worker holds one at a time).
     public var workspace: Double
-    /// The statistics one replication writes: an upper bound on `outputs.count`, the width of the
-    /// cell's statistics table.
-    public var outputs: Double
-    /// The parameter whose size drives `design`, `workspace` and `outputs` (a spectrum, say):
+    /// The parameter whose size drives `design`, `workspace` and the outputs (a spectrum, say):
     /// the key blamed when a run does not fit.
     public var parameter: String
 
-    public init(design: Double = 0, preparation: Double = 0, workspace: Double = 0, outputs: Double, parameter: String) {
-        self.design = design
-        self.preparation = preparation
-        self.workspace = workspace
-        self.outputs = outputs
-        self.parameter = parameter
+    public init(design: Double = 0, preparation: Double = 0, workspace: Double = 0, parameter: String) {
+        (self.design, self.preparation, self.workspace, self.parameter) = (design, preparation, workspace, parameter)
     }
 
     /// Bytes of `count` doubles.

@@ -125,8 +125,8 @@ public enum Figures {
 
     /// The eigenvalues h, when every cell has the same spectrum of at most
     /// ``maximumCoordinates`` values.
-    static func spectrum(_ r: StudyResults) -> [Double]? {
-        guard let s = shared(r, { $0.spectrum("spectrum") }), s.count <= maximumCoordinates else { return nil }
+    static func spectrum(_ r: StudyResults, _ key: Parameter<Spectrum>) -> [Double]? {
+        guard let s = shared(r, { $0[key] }), s.count <= maximumCoordinates else { return nil }
         return s.values
     }
 
@@ -150,7 +150,7 @@ public enum Figures {
     }
 
     static func sqrtLaw(_ r: StudyResults) -> Figure? {
-        guard let h = spectrum(r) else { return nil }
+        guard let h = spectrum(r, SqrtLaw.spectrum) else { return nil }
         var data: [String: String] = [:], plots: [String] = []
         for (k, alpha) in r.values(of: "alpha").enumerated() where k < maximumSeries {
             let rows = byCoordinate(r.rows("v", ["rotation": "none", "alpha": alpha]), h)
@@ -168,7 +168,7 @@ public enum Figures {
     }
 
     static func gaussNewton(_ r: StudyResults) -> Figure? {
-        guard let h = spectrum(r), let batch = r.values(of: "batch").first else { return nil }
+        guard let h = spectrum(r, GaussNewton.spectrum), let batch = r.values(of: "batch").first else { return nil }
         var data: [String: String] = [:], plots: [String] = []
         for (k, spread) in r.values(of: "spread").enumerated() where k < maximumSeries {
             let rows = byCoordinate(r.rows("v", ["batch": batch, "spread": spread]), h)
@@ -185,7 +185,7 @@ public enum Figures {
     }
 
     static func localSlope(_ r: StudyResults) -> Figure? {
-        guard let h = spectrum(r), let batch = r.values(of: "batch").last else { return nil }
+        guard let h = spectrum(r, GaussNewton.spectrum), let batch = r.values(of: "batch").last else { return nil }
         var data: [String: String] = [:], plots: [String] = [], arrows = ""
         for (k, spread) in r.values(of: "spread").enumerated() where k < maximumSeries {
             let rows = byCoordinate(r.rows("local_slope", ["batch": batch, "spread": spread]), h)
@@ -219,7 +219,7 @@ public enum Figures {
     static let exactEMASteps = 1 << 20
 
     static func ema(_ r: StudyResults) -> Figure? {
-        guard let steps = shared(r, { $0.integer("steps") }), let beta1 = r.values(of: "beta1").last else { return nil }
+        guard let steps = shared(r, { $0[EMAAccuracy.steps] }), let beta1 = r.values(of: "beta1").last else { return nil }
         var data: [String: String] = [:], plots: [String] = []
         for (k, rhoText) in r.values(of: "rho").enumerated() where k < maximumSeries {
             guard let rho = Double(rhoText), rho.isFinite, abs(rho) < 1 else { continue }
@@ -248,7 +248,7 @@ public enum Figures {
     }
 
     static func dynamics(_ r: StudyResults, _ optimizer: String) -> Figure? {
-        guard let h = spectrum(r) else { return nil }
+        guard let h = spectrum(r, Dynamics.spectrum) else { return nil }
         var data: [String: String] = [:], plots: [String] = [], files: [String] = [], theory: [[Double]] = []
         for (k, beta2) in r.values(of: "beta2").enumerated() where files.count < maximumSeries {
             let rows = r.rows("v", ["optimizer": optimizer, "beta2": beta2])
@@ -263,7 +263,7 @@ public enum Figures {
         let name = optimizer == "adam" ? "Adam" : "RMSProp"
         var hc = ""
         // The study's own h_c, when it is the same in every cell of this optimizer.
-        if let cells = config(r)?.cells.filter({ $0.choice("optimizer") == optimizer }),
+        if let cells = config(r)?.cells.filter({ $0[Dynamics.optimizer].rawValue == optimizer }),
            let crossover = cells.first.map(Dynamics.crossover), cells.allSatisfy({ Dynamics.crossover($0) == crossover }) {
             hc = "set arrow from \(format(crossover)), graph 0 to \(format(crossover)), graph 1 nohead lc rgb '#888888' dt 3\nset label 'h_c' at \(format(crossover)), graph 0.95 offset 0.5,0\n"
         }

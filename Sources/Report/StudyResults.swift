@@ -15,16 +15,19 @@ public struct ResultRow: Sendable, Equatable {
     public var estimate: Double
     public var mcse: Double?
     public var theory: Double?
+    /// Whether `theory` holds only in a limit (`theory_kind` = `limit`): its gap is reported,
+    /// never z-tested.
+    public var theoryIsLimit: Bool
 
     public init(cell: Int, grid: [String: String] = [:], quantity: String, index: Int? = nil,
-                estimate: Double, mcse: Double?, theory: Double?) {
+                estimate: Double, mcse: Double?, theory: Double?, theoryIsLimit: Bool = false) {
         (self.cell, self.grid, self.quantity, self.index) = (cell, grid, quantity, index)
-        (self.estimate, self.mcse, self.theory) = (estimate, mcse, theory)
+        (self.estimate, self.mcse, self.theory, self.theoryIsLimit) = (estimate, mcse, theory, theoryIsLimit)
     }
 
-    /// (estimate − theory)/mcse, when both exist and the MCSE is positive.
+    /// (estimate − theory)/mcse, when the theory is exact and the MCSE positive.
     public var z: Double? {
-        guard let theory, let mcse, mcse > 0 else { return nil }
+        guard let theory, !theoryIsLimit, let mcse, mcse > 0 else { return nil }
         return (estimate - theory) / mcse
     }
 }
@@ -81,6 +84,9 @@ public struct StudyResults: Sendable {
     public static let maximumGridValues = 1024
     /// The columns every result CSV has (CONTRACT.md, "Result files").
     public static let fixedColumns = ["cell", "quantity", "index", "estimate", "mcse", "theory"]
+    /// Columns a result CSV may have besides the fixed ones and the grid's: `theory_kind` (absent
+    /// from files written before it existed, whose theories were all meant as exact).
+    public static let optionalColumns = ["theory_kind"]
 
     /// Reads `NAME.csv` and `NAME.json` from `directory`. Every file is read as a regular file
     /// within its size limit, never through a symbolic link, and checked as a config is: a bad
@@ -164,7 +170,8 @@ public struct StudyResults: Sendable {
             throw fail(headerLine, "no \(column) column; a result CSV has \(fixedColumns.joined(separator: ", ")) and the grid parameters")
         }
         let position = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
-        let gridColumns = header.filter { !fixedColumns.contains($0) }
+        let gridColumns = header.filter { !fixedColumns.contains($0) && !optionalColumns.contains($0) }
+        let kindAt = position["theory_kind"]
         if let config {
             let expected = config.cells.first?.gridValues.map(\.name) ?? []
             guard Set(gridColumns) == Set(expected) else {
@@ -215,6 +222,10 @@ public struct StudyResults: Sendable {
             }
             let mcse = try optional("mcse", mcseAt), theory = try optional("theory", theoryAt)
             if let mcse, mcse < 0 { throw fail(line, "mcse must be ≥ 0, got \(format(mcse))") }
+            let kind = kindAt.map { fields[$0] } ?? (theory == nil ? "" : "exact")
+            guard kind == (theory == nil ? "" : kind), theory == nil || kind == "exact" || kind == "limit" else {
+                throw fail(line, "theory_kind must be exact or limit beside a theory, and empty without one, got \(Text.quoted(kind))")
+            }
             let grid: [String: String]
             if let known = grids[cell] {
                 for column in gridColumns where known[column] != fields[position[column]!] {
@@ -243,7 +254,7 @@ public struct StudyResults: Sendable {
                 throw fail(line, "cell \(cell) has \(quantity)\(index.map { "[\($0)]" } ?? "") twice")
             }
             rows.append(ResultRow(cell: cell, grid: grid, quantity: quantity, index: index,
-                                  estimate: estimate, mcse: mcse, theory: theory))
+                                  estimate: estimate, mcse: mcse, theory: theory, theoryIsLimit: kind == "limit"))
         }
         return rows
     }

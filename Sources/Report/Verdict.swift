@@ -30,7 +30,7 @@ extension ResultRow {
     /// "1.998 ± 0.002 (theory 2)".
     var described: String {
         let value = "\(significant(estimate))" + (mcse.map { " ± \(significant($0))" } ?? "")
-        return value + (theory.map { " (theory \(significant($0)))" } ?? "")
+        return value + (theory.map { " (\(theoryIsLimit ? "limit" : "theory") \(significant($0)))" } ?? "")
     }
 }
 

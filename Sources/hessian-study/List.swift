@@ -18,7 +18,7 @@ struct List: ParsableCommand {
         print("Top level: name (file stem), study, seed (integer), replications (integer ≥ 1), generator (\(Generator.allCases.map(\.rawValue).joined(separator: ", ")); default \(Generator.default.rawValue)), fixed {…}, grid {parameter: [values…]}.")
     }
 
-    private func describe(_ kind: Parameter.Kind) -> String {
+    private func describe(_ kind: AnyParameter.Kind) -> String {
         switch kind {
         case .number(let domain): domain.rule
         case .integer(let minimum): "an integer ≥ \(minimum)"

@@ -5,25 +5,32 @@ import Testing
 
 /// A study with one parameter of each kind, to test configs without any real study.
 struct ProbeStudy: Study {
+    enum Mode: String, Choice { case a, b }
     static let name = "probe"
     static let summary = "a test double"
-    static let parameters: [Parameter] = [
-        Parameter("spectrum", .spectrum, "eigenvalues"),
-        Parameter("beta2", .number(.unitHalfOpen), default: .number(0.999), "a decay rate"),
-        Parameter("steps", .integer(minimum: 1), "a count"),
-        Parameter("mode", .choice(["a", "b"]), default: .choice("a"), "a choice"),
-    ]
+    static let spectrum = Parameter<Spectrum>("spectrum", "eigenvalues")
+    static let beta2 = Parameter<Double>("beta2", .unitHalfOpen, default: 0.999, "a decay rate")
+    static let steps = Parameter<Int>("steps", minimum: 1, "a count")
+    static let mode = Parameter<Mode>("mode", default: .a, "a choice")
+    static let parameters = [spectrum.erased, beta2.erased, steps.erased, mode.erased]
     static func validate(_ cell: Cell, replications: Int) throws(CellError) {
-        if cell.spectrum("spectrum").count > 1000 {
+        if cell[spectrum].count > 1000 {
             throw CellError(parameter: "spectrum", message: "too large")
         }
     }
-    static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(outputs: 1, parameter: "spectrum") }
-    init(cell: Cell, design: RandomStream) throws { outputs = [Output("x", theory: 0)] }
+    static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(parameter: "spectrum") }
+    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slot { layout.scalar("x")! }
+    init(cell: Cell, design: RandomStream) throws {
+        var layout = OutputLayout()
+        x = Self.declareOutputs(cell, &layout)
+        layout.setTheory(x, .exact(0))
+        outputs = layout.outputs
+    }
+    let x: Slot
     let outputs: [Output]
     func makeWorkspace() throws {}
-    func replicate(_ stream: RandomStream, _ workspace: inout Void, _ statistics: UnsafeMutableBufferPointer<Double>) throws {
-        statistics[0] = stream.gaussian()
+    func replicate(_ stream: RandomStream, _ workspace: inout Void, _ statistics: StatisticsRow) throws {
+        statistics[x] = stream.gaussian()
     }
 }
 
@@ -46,8 +53,8 @@ struct ConfigTests {
     @Test func gridIsTheCartesianProductLastKeyFastest() throws {
         let c = try config(valid)
         #expect(c.cells.count == 6)
-        #expect(c.cells.map { $0.number("beta2") } == [0.9, 0.9, 0.9, 0.99, 0.99, 0.99])
-        #expect(c.cells.map { $0.choice("mode") } == ["a", "b", "a", "a", "b", "a"])
+        #expect(c.cells.map { $0[ProbeStudy.beta2] } == [0.9, 0.9, 0.9, 0.99, 0.99, 0.99])
+        #expect(c.cells.map { $0[ProbeStudy.mode].rawValue } == ["a", "b", "a", "a", "b", "a"])
         #expect(c.cells[4].keyPath("mode") == "grid.mode[1]")
         #expect(c.cells[4].keyPath("steps") == "fixed.steps")
         #expect(c.name == "t")
@@ -57,13 +64,13 @@ struct ConfigTests {
     @Test func defaultsFillWhatIsNotGiven() throws {
         let c = try config(#"{"study": "probe", "seed": 1, "replications": 1, "fixed": {"spectrum": [1], "steps": 2}}"#)
         #expect(c.cells.count == 1)
-        #expect(c.cells[0].number("beta2") == 0.999)
-        #expect(c.cells[0].choice("mode") == "a")
+        #expect(c.cells[0][ProbeStudy.beta2] == 0.999)
+        #expect(c.cells[0][ProbeStudy.mode].rawValue == "a")
     }
 
     @Test func geometricSpectrumHitsBothEnds() throws {
         let c = try config(#"{"study": "probe", "seed": 1, "replications": 1, "fixed": {"spectrum": {"min": 0.01, "max": 100, "count": 5}, "steps": 2}}"#)
-        let values = c.cells[0].spectrum("spectrum").values
+        let values = c.cells[0][ProbeStudy.spectrum].values
         #expect(values.first == 0.01 && values.last == 100)
         for (x, y) in zip(values, [0.01, 0.1, 1, 10, 100]) { #expect(abs(x / y - 1) < 1e-14) }
     }

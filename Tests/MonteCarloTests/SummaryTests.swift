@@ -7,20 +7,30 @@ import Testing
 struct RatioProbe: Study {
     static let name = "ratio-probe"
     static let summary = "a test double"
-    static let parameters: [Parameter] = [Parameter("cell", .integer(minimum: 0), "a label to make many cells")]
+    static let label = Parameter<Int>("cell", minimum: 0, "a label to make many cells")
+    static let parameters = [label.erased]
     static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
-    static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(outputs: 3, parameter: "cell") }
-    init(cell: Cell, design: RandomStream) throws {}
-    let outputs = [
-        Output("x", theory: 2),
-        Output("y", theory: 1),
-        Output("x_over_y", theory: 2, summary: .ratio(numerator: 0, denominator: 1)),
-    ]
+    static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(parameter: "cell") }
+    struct Slots: Sendable { let x: Slot, y: Slot, ratio: RatioOutput }
+    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
+        let x = layout.scalar("x")!, y = layout.scalar("y")!
+        return Slots(x: x, y: y, ratio: layout.ratio("x_over_y", of: x, over: y))
+    }
+    init(cell: Cell, design: RandomStream) throws {
+        var layout = OutputLayout()
+        slots = Self.declareOutputs(cell, &layout)
+        layout.setTheory(slots.x, .exact(2))
+        layout.setTheory(slots.y, .exact(1))
+        layout.setTheory(slots.ratio, .exact(2))
+        outputs = layout.outputs
+    }
+    let slots: Slots
+    let outputs: [Output]
     func makeWorkspace() throws {}
-    func replicate(_ stream: RandomStream, _ workspace: inout Void, _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+    func replicate(_ stream: RandomStream, _ workspace: inout Void, _ statistics: StatisticsRow) throws {
         let shared = stream.gaussian()
-        statistics[0] = 2 + 0.6 * shared + 0.8 * stream.gaussian()
-        statistics[1] = 1 + 0.2 * (0.5 * shared + 0.866 * stream.gaussian())
+        statistics[slots.x] = 2 + 0.6 * shared + 0.8 * stream.gaussian()
+        statistics[slots.y] = 1 + 0.2 * (0.5 * shared + 0.866 * stream.gaussian())
     }
 }
 
@@ -37,7 +47,7 @@ struct SummaryTests {
         let results = try Runner(config: config, threads: 2).run()
         for quantity in ["x", "x_over_y"] {
             let zs = results.flatMap { $0.estimates.filter { $0.output.quantity == quantity } }
-                .map { ($0.estimate - $0.output.theory!) / $0.mcse! }
+                .map { ($0.estimate - $0.output.theory.value!) / $0.mcse! }
             let mean = zs.reduce(0, +) / Double(zs.count)
             let sd = (zs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(zs.count - 1)).squareRoot()
             #expect(abs(mean) < 4 * 1.017 / Double(zs.count).squareRoot(), "\(quantity): mean z \(mean)")

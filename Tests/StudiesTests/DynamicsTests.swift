@@ -25,7 +25,7 @@ struct DynamicsTests {
                 let rows = estimates(result, quantity)
                 #expect(rows.count == 6)
                 for e in rows {
-                    #expect(abs(z(e)) < Self.bound, "\(result.cell.choice("optimizer")) \(quantity)[\(e.output.index!)]: \(e.estimate) ± \(e.mcse!) vs \(e.output.theory!)")
+                    #expect(abs(z(e)) < Self.bound, "\(result.cell[Dynamics.optimizer]) \(quantity)[\(e.output.index!)]: \(e.estimate) ± \(e.mcse!) vs \(e.output.theory.value!)")
                 }
             }
         }
@@ -33,7 +33,7 @@ struct DynamicsTests {
         // gap, which vanishes as β₂ → 1: within 1% here, and below the stability limit.
         for result in results.dropFirst() {
             let sharpness = estimates(result, "sharpness")[0]
-            #expect(abs(sharpness.estimate / sharpness.output.theory! - 1) < 0.01)
+            #expect(abs(sharpness.estimate / sharpness.output.theory.value! - 1) < 0.01)
         }
     }
 
@@ -47,7 +47,7 @@ struct DynamicsTests {
         for e in estimates(results[0], "v") {
             let h = [0.001, 0.1, 10, 1000][e.output.index!]
             let u = (0.05 * h + (0.0025 * h * h + 16 * 0.09 * h / 4).squareRoot()) / 4
-            #expect(abs(e.output.theory! / (u * u) - 1) < 1e-12, "h = \(h)")
+            #expect(abs(e.output.theory.value! / (u * u) - 1) < 1e-12, "h = \(h)")
         }
     }
 
@@ -67,7 +67,7 @@ struct DynamicsTests {
         let above = try #require(estimates(results[0], "exponent_above").first)
         #expect(below.estimate + Self.bound * below.mcse! < 1.5, "below: \(below.estimate) ± \(below.mcse!)")
         #expect(above.estimate - Self.bound * above.mcse! > 1.5, "above: \(above.estimate) ± \(above.mcse!)")
-        for e in [below, above] { #expect(abs(e.estimate / e.output.theory! - 1) < 0.01) }
+        for e in [below, above] { #expect(abs(e.estimate / e.output.theory.value! - 1) < 0.01) }
     }
 
     /// Bad parameters exit 2 as config errors that name the key.

@@ -26,7 +26,7 @@ struct SqrtLawTests {
             #expect(v.count == 8)
             for e in v { #expect(abs(z(e)) < Self.bound, "cell \(result.cell.index) v[\(e.output.index!)]: z = \(z(e))") }
             let slope = try #require(estimates(result, "slope").first)
-            #expect(slope.output.theory == 2 - result.cell.number("alpha"))
+            #expect(slope.output.theory.value == 2 - result.cell[SqrtLaw.alpha])
             #expect(abs(z(slope)) < Self.bound, "slope z = \(z(slope))")
         }
     }
@@ -45,13 +45,13 @@ struct SqrtLawTests {
             }
         }
         // Cauchy–Schwarz: (H²)ᵢᵢ = Σⱼ Hᵢⱼ² > Hᵢᵢ² once the rotation mixes coordinates.
-        for e in estimates(result, "v_over_diag_law") { #expect(e.output.theory! > 1) }
+        for e in estimates(result, "v_over_diag_law") { #expect(e.output.theory.value! > 1) }
         let full = try #require(estimates(result, "recovery_error_full").first)
         let diagonal = try #require(estimates(result, "recovery_error_diag").first)
         // Without sampling noise Adam's view √vᵢ/σ = √((H²)ᵢᵢ) misses Hᵢᵢ = √(vᵢ/ratioᵢ)/σ by a
         // fixed amount, read off the theory columns; sampling adds only about 1/(2√n) = 0.008 in
         // quadrature at n = 4000. The full matrix's error is that sampling error alone, O(√(d/n)).
-        let v = estimates(result, "v").map { $0.output.theory! }, ratio = estimates(result, "v_over_diag_law").map { $0.output.theory! }
+        let v = estimates(result, "v").map { $0.output.theory.value! }, ratio = estimates(result, "v_over_diag_law").map { $0.output.theory.value! }
         let diagonalH = zip(v, ratio).map { ($0 / $1).squareRoot() }
         let noiseless = (zip(v, diagonalH).map { ($0.squareRoot() - $1) * ($0.squareRoot() - $1) }.reduce(0, +)
             / diagonalH.map { $0 * $0 }.reduce(0, +)).squareRoot()

@@ -13,8 +13,8 @@ struct StaticStudiesTests {
     func expectTheory(_ results: [CellResult], _ quantities: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) {
         var checked = 0
         for result in results {
-            for e in result.estimates where quantities.contains(e.output.quantity) && e.output.theory != nil {
-                #expect(abs(z(e)) < Self.bound, "cell \(result.cell.index) \(e.output.quantity)[\(e.output.index ?? -1)]: \(e.estimate) ± \(e.mcse!) vs \(e.output.theory!)", sourceLocation: sourceLocation)
+            for e in result.estimates where quantities.contains(e.output.quantity) && e.output.theory.value != nil {
+                #expect(abs(z(e)) < Self.bound, "cell \(result.cell.index) \(e.output.quantity)[\(e.output.index ?? -1)]: \(e.estimate) ± \(e.mcse!) vs \(e.output.theory.value!)", sourceLocation: sourceLocation)
                 checked += 1
             }
         }
@@ -30,8 +30,8 @@ struct StaticStudiesTests {
             """)
         let expected = [0.10526, 0.010050, 0.0010005, 0.00010000]
         for (result, value) in zip(results, expected) {
-            let theory = try #require(estimates(result, "rel_var").first?.output.theory)
-            #expect(abs(theory / value - 1) < 1e-4, "β₂ \(result.cell.number("beta2")): \(theory)")
+            let theory = try #require(estimates(result, "rel_var").first?.output.theory.value)
+            #expect(abs(theory / value - 1) < 1e-4, "β₂ \(result.cell[EMAAccuracy.beta2]): \(theory)")
         }
     }
 
@@ -71,7 +71,7 @@ struct StaticStudiesTests {
              "fixed": {"spectrum": {"min": 0.1, "max": 10, "count": 10}, "sigma": 1, "steps": 2000, "burn_in": 0, "beta2": 0.99},
              "grid": {"offset": [0, 1, 3], "beta1": [0.5, 0.9]}}
             """)
-        let zs = results.flatMap { r in r.estimates.filter { $0.output.theory != nil }.map(z) }
+        let zs = results.flatMap { r in r.estimates.filter { $0.output.theory.value != nil }.map(z) }
         #expect(zs.count == 120)
         let mean = zs.reduce(0, +) / Double(zs.count)
         let sd = (zs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(zs.count - 1)).squareRoot()
@@ -103,7 +103,7 @@ struct StaticStudiesTests {
         expectTheory(results, ["v", "gn_ratio", "slope"])
         // The largest coordinate: gn_ratio = 1 + 2h/Σh = 2.80 for the linear model.
         let ratio = estimates(results[0], "gn_ratio").last!
-        #expect(abs(ratio.output.theory! - (1 + 200 / 111.1)) < 1e-12)
+        #expect(abs(ratio.output.theory.value! - (1 + 200 / 111.1)) < 1e-12)
         #expect(estimates(results[1], "gn_ratio").last!.estimate > 1.5)
     }
 

@@ -16,7 +16,7 @@ func estimates(_ result: CellResult, _ quantity: String) -> [Estimate] {
 
 /// z = (estimate − theory)/mcse.
 func z(_ e: Estimate) -> Double {
-    (e.estimate - e.output.theory!) / e.mcse!
+    (e.estimate - e.output.theory.value!) / e.mcse!
 }
 
 /// Parses the tidy CSV (no quoted fields needed here) into dictionaries by column name.

@@ -17,54 +17,66 @@ import MonteCarlo
 public struct AdaBeliefCurvature: Study {
     public static let name = "adabelief"
     public static let summary = "raw EMA of g² against AdaBelief's EMA of (g − m)² around a point with g* ≠ 0 (T6)"
-    public static let parameters: [Parameter] = [
-        Parameter("spectrum", .spectrum, "h, the diagonal of H"),
-        Parameter("sigma", .number(.positive), "σ: δ ~ N(c·1, σ²I)"),
-        Parameter("offset", .number(.finite), "c, the mean of δ (g* = H·c·1)"),
-        Parameter("beta1", .number(.unitHalfOpen), default: .number(0.9), "β₁ of m"),
-        Parameter("beta2", .number(.unitHalfOpen), default: .number(0.999), "β₂ of both second-moment EMAs"),
-        Parameter("steps", .integer(minimum: 1), "steps per chain"),
-        Parameter("burn_in", .integer(minimum: 0), default: .integer(0), "steps left out of the time averages"),
-    ]
+    public static let spectrum = Parameter<Spectrum>("spectrum", "h, the diagonal of H")
+    public static let sigma = Parameter<Double>("sigma", .positive, "σ: δ ~ N(c·1, σ²I)")
+    public static let offset = Parameter<Double>("offset", .finite, "c, the mean of δ (g* = H·c·1)")
+    public static let beta1 = Parameter<Double>("beta1", .unitHalfOpen, default: 0.9, "β₁ of m")
+    public static let beta2 = Parameter<Double>("beta2", .unitHalfOpen, default: 0.999, "β₂ of both second-moment EMAs")
+    public static let steps = Parameter<Int>("steps", minimum: 1, "steps per chain")
+    public static let burnIn = Parameter<Int>("burn_in", minimum: 0, default: 0, "steps left out of the time averages")
+    public static let parameters = [spectrum.erased, sigma.erased, offset.erased, beta1.erased, beta2.erased, steps.erased, burnIn.erased]
 
     let h: [Double]
     let sigma: Double, offset: Double, beta1: Double, beta2: Double
     let steps: Int, burnIn: Int
     /// 2β₁²/(1+β₁): AdaBelief's EMA of (g − m)² over the variance of g, at stationarity.
     let centredFactor: Double
+    let slots: Slots
     public let outputs: [Output]
 
+    /// Where a replication writes: the time averages of Adam's v̂ and of AdaBelief's ŝ per
+    /// coordinate, and each one's relative error as an estimate of h.
+    public struct Slots: Sendable {
+        let secondMoment: VectorSlot, centred: VectorSlot
+        let curvatureErrorSecondMoment: Slot, curvatureErrorCentred: Slot
+    }
+
+    public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
+        let d = cell[spectrum].count
+        return Slots(secondMoment: layout.vector("v_second_moment", count: d)!, centred: layout.vector("v_centered", count: d)!,
+                     curvatureErrorSecondMoment: layout.scalar("curvature_error_second_moment")!,
+                     curvatureErrorCentred: layout.scalar("curvature_error_centered")!)
+    }
+
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {
-        let steps = cell.integer("steps"), burnIn = cell.integer("burn_in")
+        let steps = cell[steps], burnIn = cell[burnIn]
         guard burnIn < steps else {
-            throw CellError(parameter: "burn_in", message: "must be < steps (\(steps)), got \(burnIn)")
+            throw CellError(parameter: Self.burnIn.name, message: "must be < steps (\(steps)), got \(burnIn)")
         }
     }
 
     /// d = the spectrum's count: h (design; the outputs are built in place); five arrays of d per
     /// worker (m, v, s and two block sums); a replication allocates nothing.
     public static func memory(_ cell: Cell) -> MemoryNeed {
-        let d = Double(cell.spectrum("spectrum").count)
-        return MemoryNeed(design: MemoryNeed.doubles(d),
-                          workspace: MemoryNeed.doubles(5 * d), outputs: 2 * d + 2, parameter: "spectrum")
+        let d = Double(cell[spectrum].count)
+        return MemoryNeed(design: MemoryNeed.doubles(d), workspace: MemoryNeed.doubles(5 * d), parameter: spectrum.name)
     }
 
+    /// v_second_moment: v̂ is unbiased at every t, so its time average has E = (hᵢc)² + σ²hᵢ²
+    /// exactly; v_centered: the exact finite-time expectation (``centredExpectation``).
     public init(cell: Cell, design: RandomStream) throws {
-        let h = cell.spectrum("spectrum").values
-        let sigma = cell.number("sigma"), c = cell.number("offset")
-        let beta1 = cell.number("beta1"), beta2 = cell.number("beta2")
-        let steps = cell.integer("steps"), burnIn = cell.integer("burn_in")
+        let h = cell[Self.spectrum].values
+        let sigma = cell[Self.sigma], c = cell[Self.offset]
+        let beta1 = cell[Self.beta1], beta2 = cell[Self.beta2]
+        let steps = cell[Self.steps], burnIn = cell[Self.burnIn]
         (self.h, self.sigma, offset, self.beta1, self.beta2, self.steps, self.burnIn) = (h, sigma, c, beta1, beta2, steps, burnIn)
         centredFactor = 2 * beta1 * beta1 / (1 + beta1)
         let (variancePart, meanPart) = Self.centredExpectation(beta1: beta1, beta2: beta2, steps: steps, burnIn: burnIn)
-        var outputs: [Output] = []
-        outputs.reserveCapacity(2 * h.count + 2)
-        outputs += h.enumerated().lazy.map { i, h in Output("v_second_moment", index: i, theory: h * h * (c * c + sigma * sigma)) }
-        outputs += h.enumerated().lazy.map { i, h in
-            Output("v_centered", index: i, theory: h * h * (sigma * sigma * variancePart + c * c * meanPart))
-        }
-        outputs += [Output("curvature_error_second_moment", theory: nil), Output("curvature_error_centered", theory: nil)]
-        self.outputs = outputs
+        var layout = OutputLayout()
+        slots = Self.declareOutputs(cell, &layout)
+        layout.setTheory(slots.secondMoment) { i in .exact(h[i] * h[i] * (c * c + sigma * sigma)) }
+        layout.setTheory(slots.centred) { i in .exact(h[i] * h[i] * (sigma * sigma * variancePart + c * c * meanPart)) }
+        outputs = layout.outputs
     }
 
     /// The expected time average of AdaBelief's bias-corrected ŝₜ, for V = μ² = 1, split as
@@ -107,8 +119,7 @@ public struct AdaBeliefCurvature: Study {
 
     public func makeWorkspace() throws -> Workspace { Workspace(dimension: h.count) }
 
-    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
-                          _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace, _ statistics: StatisticsRow) throws {
         let d = h.count
         let (beta1, beta2, sigma, c) = (beta1, beta2, sigma, offset)
         h.withUnsafeBufferPointer { h in
@@ -117,8 +128,7 @@ public struct AdaBeliefCurvature: Study {
             workspace.s.withUnsafeMutableBufferPointer { s in
             workspace.sumV.withUnsafeMutableBufferPointer { sumV in
             workspace.sumS.withUnsafeMutableBufferPointer { sumS in
-                let totalV = UnsafeMutableBufferPointer(rebasing: statistics[0..<d])
-                let totalS = UnsafeMutableBufferPointer(rebasing: statistics[d..<2 * d])
+                let totalV = statistics.values(slots.secondMoment), totalS = statistics.values(slots.centred)
                 for i in 0..<d { (m[i], v[i], s[i], sumV[i], sumS[i], totalV[i], totalS[i]) = (0, 0, 0, 0, 0, 0, 0) }
                 for t in 1...steps {
                     let averaging = t > burnIn, correction = biasCorrection(beta2, t)
@@ -143,15 +153,14 @@ public struct AdaBeliefCurvature: Study {
                 var errorRaw = 0.0, errorCentred = 0.0, norm = 0.0
                 for i in 0..<d {
                     let vBar = totalV[i] / n, sBar = totalS[i] / n
-                    statistics[i] = vBar
-                    statistics[d + i] = sBar
+                    (totalV[i], totalS[i]) = (vBar, sBar)
                     // Each as an estimate of hᵢ: √v̄/σ, and √(s̄/factor)/σ with AdaBelief's known factor.
                     errorRaw += pow(vBar.squareRoot() / sigma - h[i], 2)
                     errorCentred += pow((sBar / centredFactor).squareRoot() / sigma - h[i], 2)
                     norm += h[i] * h[i]
                 }
-                statistics[2 * d] = (errorRaw / norm).squareRoot()
-                statistics[2 * d + 1] = (errorCentred / norm).squareRoot()
+                statistics[slots.curvatureErrorSecondMoment] = (errorRaw / norm).squareRoot()
+                statistics[slots.curvatureErrorCentred] = (errorCentred / norm).squareRoot()
             }}}}}
         }
     }

@@ -21,18 +21,18 @@ import MonteCarlo
 public struct Dynamics: Study {
     public static let name = "dynamics"
     public static let summary = "SGD, RMSProp, Adam and AdaBelief on the noisy quadratic model: which law v follows, across β₂ (T5)"
-    public static let parameters: [Parameter] = [
-        Parameter("optimizer", .choice(Optimizer.allCases.map(\.rawValue)), default: .choice("adam"), "the update rule"),
-        Parameter("lr", .number(.positive), "η, the learning rate"),
-        Parameter("beta1", .number(.unitHalfOpen), default: .number(0.9), "β₁ (Adam, AdaBelief)"),
-        Parameter("beta2", .number(.unitHalfOpen), default: .number(0.999), "β₂ (RMSProp, Adam, AdaBelief)"),
-        Parameter("eps", .number(.nonNegative), default: .number(1e-8), "ε in η·m̂/(√v̂ + ε)"),
-        Parameter("batch", .integer(minimum: 1), default: .integer(1), "B: the gradient noise has variance σₙ²h/B"),
-        Parameter("noise_sigma", .number(.positive), "σₙ"),
-        Parameter("spectrum", .spectrum, "h, the diagonal of H"),
-        Parameter("steps", .integer(minimum: 1), "steps per chain"),
-        Parameter("burn_in", .integer(minimum: 0), default: .integer(0), "steps left out of the time averages"),
-    ]
+    public static let optimizer = Parameter<Optimizer>("optimizer", default: .adam, "the update rule")
+    public static let lr = Parameter<Double>("lr", .positive, "η, the learning rate")
+    public static let beta1 = Parameter<Double>("beta1", .unitHalfOpen, default: 0.9, "β₁ (Adam, AdaBelief)")
+    public static let beta2 = Parameter<Double>("beta2", .unitHalfOpen, default: 0.999, "β₂ (RMSProp, Adam, AdaBelief)")
+    public static let eps = Parameter<Double>("eps", .nonNegative, default: 1e-8, "ε in η·m̂/(√v̂ + ε)")
+    public static let batch = Parameter<Int>("batch", minimum: 1, default: 1, "B: the gradient noise has variance σₙ²h/B")
+    public static let noiseSigma = Parameter<Double>("noise_sigma", .positive, "σₙ")
+    public static let spectrum = Parameter<Spectrum>("spectrum", "h, the diagonal of H")
+    public static let steps = Parameter<Int>("steps", minimum: 1, "steps per chain")
+    public static let burnIn = Parameter<Int>("burn_in", minimum: 0, default: 0, "steps left out of the time averages")
+    public static let parameters = [optimizer.erased, lr.erased, beta1.erased, beta2.erased, eps.erased, batch.erased,
+                                    noiseSigma.erased, spectrum.erased, steps.erased, burnIn.erased]
 
     let optimizer: Optimizer
     let h: [Double]
@@ -49,29 +49,62 @@ public struct Dynamics: Study {
     /// factor ``regimeMargin`` of it measure the crossover, not either law, and are left out.
     let below: [Int]?, above: [Int]?
     public static let regimeMargin = 4.0
+    let slots: Slots
     public let outputs: [Output]
+
+    /// Where a replication writes: the time averages of gᵢ², δᵢ² and (adaptive methods) of the
+    /// preconditioned curvature ηhᵢ/(√v̂ᵢ + ε) against Newton's 1; √v's gap to the fixed point
+    /// (RMSProp, Adam); the time average of the largest preconditioned curvature; the exponents
+    /// of v on h below and above h_c, and of Var(δ) on h.
+    public struct Slots: Sendable {
+        let v: VectorSlot, varianceOfDelta: VectorSlot
+        let newtonRatio: VectorSlot?, sqrtVGap: VectorSlot?
+        let sharpness: Slot
+        let exponentBelow: Slot?, exponentAbove: Slot?, varianceSlope: Slot?
+    }
+
+    public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
+        let d = cell[spectrum].count, optimizer = cell[optimizer]
+        return Slots(v: layout.vector("v", count: d)!, varianceOfDelta: layout.vector("var_delta", count: d)!,
+                     newtonRatio: optimizer.isAdaptive ? layout.vector("newton_ratio", count: d) : nil,
+                     sqrtVGap: optimizer.isAdaptive && optimizer.hasTheory ? layout.vector("sqrt_v_gap", count: d) : nil,
+                     sharpness: layout.scalar("sharpness")!,
+                     exponentBelow: layout.scalar("exponent_below", when: regimes(cell).below != nil),
+                     exponentAbove: layout.scalar("exponent_above", when: regimes(cell).above != nil),
+                     varianceSlope: layout.scalar("var_delta_slope", when: cell[spectrum].hasDistinctValues))
+    }
+
+    /// The coordinates of each regime (``below``, ``above``) of a cell.
+    static func regimes(_ cell: Cell) -> (below: [Int]?, above: [Int]?) {
+        let h = cell[spectrum].values, crossover = crossover(cell)
+        func side(_ keep: (Double) -> Bool) -> [Int]? {
+            let indices = h.indices.filter { keep(h[$0]) }
+            return Set(indices.map { h[$0] }).count >= 2 ? indices : nil
+        }
+        return (side { $0 <= crossover / regimeMargin }, side { $0 >= crossover * regimeMargin })
+    }
 
     /// L = 2(1+β₁)/(1−β₁) for the cell's optimizer (2 for SGD and RMSProp).
     public static func stabilityLimit(_ cell: Cell) -> Double {
-        let beta1 = Optimizer(rawValue: cell.choice("optimizer"))!.momentum(cell.number("beta1"))
+        let beta1 = cell[optimizer].momentum(cell[beta1])
         return 2 * (1 + beta1) / (1 - beta1)
     }
 
     /// h_c = 4L²σₙ²/(Bη²).
     public static func crossover(_ cell: Cell) -> Double {
-        let limit = stabilityLimit(cell), sigmaN = cell.number("noise_sigma"), eta = cell.number("lr")
-        return 4 * limit * limit * sigmaN * sigmaN / (Double(cell.integer("batch")) * eta * eta)
+        let limit = stabilityLimit(cell), sigmaN = cell[noiseSigma], eta = cell[lr]
+        return 4 * limit * limit * sigmaN * sigmaN / (Double(cell[batch]) * eta * eta)
     }
 
     /// The stationary theory of one cell, per coordinate: (E[g²], Var(δ), u) — u only for the
     /// adaptive methods with a fixed point; nil for AdaBelief, or where no stable state exists.
     static func theory(_ cell: Cell) -> [(v: Double, varianceOfDelta: Double, u: Double?)]? {
-        let optimizer = Optimizer(rawValue: cell.choice("optimizer"))!
+        let optimizer = cell[optimizer]
         guard optimizer.hasTheory else { return nil }
-        let (eta, eps, sigmaN, batch) = (cell.number("lr"), cell.number("eps"), cell.number("noise_sigma"), Double(cell.integer("batch")))
+        let (eta, eps, sigmaN, batch) = (cell[lr], cell[eps], cell[noiseSigma], Double(cell[batch]))
         var rows: [(Double, Double, Double?)] = []
-        for h in cell.spectrum("spectrum").values {
-            let model = NoisyQuadratic(h: h, noiseVariance: sigmaN * sigmaN * h / batch, beta1: optimizer.momentum(cell.number("beta1")))
+        for h in cell[spectrum].values {
+            let model = NoisyQuadratic(h: h, noiseVariance: sigmaN * sigmaN * h / batch, beta1: optimizer.momentum(cell[beta1]))
             if optimizer == .sgd {
                 guard let variance = model.varianceOfDelta(step: eta) else { return nil }
                 rows.append((h * h * variance + model.noiseVariance, variance, nil))
@@ -85,15 +118,15 @@ public struct Dynamics: Study {
     }
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {
-        let steps = cell.integer("steps"), burnIn = cell.integer("burn_in")
-        guard burnIn < steps else { throw CellError(parameter: "burn_in", message: "must be < steps (\(steps)), got \(burnIn)") }
-        let spectrum = cell.spectrum("spectrum"), optimizer = Optimizer(rawValue: cell.choice("optimizer"))!
-        let eta = cell.number("lr"), hMax = spectrum.values.max()!
+        let steps = cell[steps], burnIn = cell[burnIn]
+        guard burnIn < steps else { throw CellError(parameter: Self.burnIn.name, message: "must be < steps (\(steps)), got \(burnIn)") }
+        let optimizer = cell[optimizer]
+        let eta = cell[lr], hMax = cell[spectrum].values.max()!
         if optimizer == .sgd, eta * hMax >= 2 {
-            throw CellError(parameter: "lr", message: "SGD diverges: lr·max h = \(format(eta * hMax)) must be < 2")
+            throw CellError(parameter: lr.name, message: "SGD diverges: lr·max h = \(format(eta * hMax)) must be < 2")
         }
         if optimizer.hasTheory, theory(cell) == nil {
-            throw CellError(parameter: "lr", message: "\(optimizer.rawValue) has no stable stationary state at lr \(format(eta)): the step exceeds the stability limit")
+            throw CellError(parameter: lr.name, message: "\(optimizer.rawValue) has no stable stationary state at lr \(format(eta)): the step exceeds the stability limit")
         }
     }
 
@@ -103,56 +136,56 @@ public struct Dynamics: Study {
     /// theory too, before, one cell at a time); a worker's ``Chain`` of ten arrays of d, and per
     /// replication η·h, v, Var(δ) and the fits.
     public static func memory(_ cell: Cell) -> MemoryNeed {
-        let d = Double(cell.spectrum("spectrum").count)
-        // v and Var(δ); adaptive methods add the Newton ratio, and those with a theory the gap.
-        let optimizer = Optimizer(rawValue: cell.choice("optimizer"))!
-        let perCoordinate: Double = optimizer.isAdaptive ? (optimizer.hasTheory ? 4 : 3) : 2
+        let d = Double(cell[spectrum].count)
         let fits = 3 * LogLogFit.slopeBytes(d) + MemoryNeed.doubles(4 * d)
         return MemoryNeed(design: MemoryNeed.doubles(5 * d),
                           preparation: MemoryNeed.doubles(16 * d) + 2 * MemoryNeed.setOfDoubles(d) + fits,
-                          workspace: MemoryNeed.doubles(10 * d + 400 + 3 * d) + fits,
-                          outputs: perCoordinate * d + 4, parameter: "spectrum")
+                          workspace: MemoryNeed.doubles(10 * d + 400 + 3 * d) + fits, parameter: spectrum.name)
     }
 
+    /// Theory kinds. SGD's stationary v, Var(δ) and sharpness ηh_max are exact for a chain in its
+    /// stationary law (the configs' burn-in outlasts 1/(ηh_min) many times over). RMSProp's and
+    /// Adam's fixed point holds only as β₂ → 1 (v̂ frozen at its mean), so all their theories
+    /// are limits, `sharpness` included: its estimand, a time average of maxᵢ ηhᵢ/(√v̂ᵢ + ε), tends
+    /// to maxᵢ ηhᵢ/(uᵢ + ε) only as v̂ stops fluctuating. The exponents are log-log fits of time
+    /// averages, nonlinear in them, so their theory is a limit for every optimizer.
     public init(cell: Cell, design: RandomStream) throws {
-        let optimizer = Optimizer(rawValue: cell.choice("optimizer"))!
-        let h = cell.spectrum("spectrum").values
-        let d = h.count
-        let eta = cell.number("lr"), sigmaN = cell.number("noise_sigma"), batch = Double(cell.integer("batch"))
-        let beta1 = optimizer.momentum(cell.number("beta1"))
+        let optimizer = cell[Self.optimizer]
+        let h = cell[Self.spectrum].values
+        let eta = cell[Self.lr], sigmaN = cell[Self.noiseSigma], batch = Double(cell[Self.batch])
+        let beta1 = optimizer.momentum(cell[Self.beta1])
         self.optimizer = optimizer
         self.h = h
-        (lr, self.beta1, beta2, eps) = (eta, beta1, cell.number("beta2"), cell.number("eps"))
-        (steps, burnIn) = (cell.integer("steps"), cell.integer("burn_in"))
+        (lr, self.beta1, beta2, eps) = (eta, beta1, cell[Self.beta2], cell[Self.eps])
+        (steps, burnIn) = (cell[Self.steps], cell[Self.burnIn])
         noiseScale = h.map { (sigmaN * sigmaN * $0 / batch).squareRoot() }
-        let crossover = Self.crossover(cell)
-        (stabilityLimit, self.crossover) = (Self.stabilityLimit(cell), crossover)
-        func side(_ keep: (Double) -> Bool) -> [Int]? {
-            let indices = h.indices.filter { keep(h[$0]) }
-            return Set(indices.map { h[$0] }).count >= 2 ? indices : nil
-        }
-        (below, above) = (side { $0 <= crossover / Self.regimeMargin }, side { $0 >= crossover * Self.regimeMargin })
+        (stabilityLimit, crossover) = (Self.stabilityLimit(cell), Self.crossover(cell))
+        (below, above) = Self.regimes(cell)
 
         let theory = Self.theory(cell)
         let v = theory?.map(\.v), variance = theory?.map(\.varianceOfDelta)
         let u: [Double]? = optimizer.isAdaptive ? theory?.compactMap(\.u) : nil
-        let ratio = u.map { u in zip(h, u).map { eta * $0 / ($1 + cell.number("eps")) } }
-        var outputs: [Output] = []
-        outputs.reserveCapacity((optimizer.isAdaptive ? (optimizer.hasTheory ? 4 : 3) : 2) * d + 4)  // as memory(_:) counts
-        outputs += (0..<d).lazy.map { Output("v", index: $0, theory: v?[$0]) }
-        outputs += (0..<d).lazy.map { Output("var_delta", index: $0, theory: variance?[$0]) }
-        if optimizer.isAdaptive {
-            outputs += (0..<d).lazy.map { Output("newton_ratio", index: $0, theory: ratio?[$0]) }
-            if optimizer.hasTheory { outputs += (0..<d).lazy.map { Output("sqrt_v_gap", index: $0, theory: nil) } }
+        let eps = self.eps
+        let ratio = u.map { u in zip(h, u).map { eta * $0 / ($1 + eps) } }
+        let isLimit = optimizer.isAdaptive
+        let kind: @Sendable (Double) -> Theory = { isLimit ? .limit($0) : .exact($0) }
+        var layout = OutputLayout()
+        let slots = Self.declareOutputs(cell, &layout)
+        if let v, let variance {
+            layout.setTheory(slots.v) { kind(v[$0]) }
+            layout.setTheory(slots.varianceOfDelta) { kind(variance[$0]) }
         }
-        outputs.append(Output("sharpness", theory: optimizer.isAdaptive ? ratio?.max() : eta * h.max()!))
-        func fit(_ values: [Double]?, _ indices: [Int]) throws -> Double? {
+        if let ratio, let newton = slots.newtonRatio { layout.setTheory(newton) { .limit(ratio[$0]) } }
+        if let sharpness = optimizer.isAdaptive ? ratio?.max() : eta * h.max()! { layout.setTheory(slots.sharpness, kind(sharpness)) }
+        func fit(_ values: [Double]?, _ indices: [Int]) throws -> Theory {
             try values.flatMap { values in try LogLogFit.slope(h: indices.map { h[$0] }, v: indices.map { values[$0] }) }
+                .map(Theory.limit) ?? .none
         }
-        if let below { outputs.append(Output("exponent_below", theory: try fit(v, below))) }
-        if let above { outputs.append(Output("exponent_above", theory: try fit(v, above))) }
-        if Set(h).count > 1 { outputs.append(Output("var_delta_slope", theory: try fit(variance, Array(h.indices)))) }
-        self.outputs = outputs
+        if let slot = slots.exponentBelow, let below { layout.setTheory(slot, try fit(v, below)) }
+        if let slot = slots.exponentAbove, let above { layout.setTheory(slot, try fit(v, above)) }
+        if let slot = slots.varianceSlope { layout.setTheory(slot, try fit(variance, Array(h.indices))) }
+        self.slots = slots
+        outputs = layout.outputs
         fixedPoint = u
     }
 
@@ -161,23 +194,18 @@ public struct Dynamics: Study {
 
     public func makeWorkspace() throws -> Chain { Chain(dimension: h.count) }
 
-    public func replicate(_ stream: RandomStream, _ chain: inout Chain,
-                          _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+    public func replicate(_ stream: RandomStream, _ chain: inout Chain, _ statistics: StatisticsRow) throws {
         try chain.run(self, stream)
         let d = h.count, n = Double(steps - burnIn)
-        var k = 0
-        func write(_ value: Double) { statistics[k] = value; k += 1 }
         let v = chain.sumGradientSquares.map { $0 / n }, variance = chain.sumDeltaSquares.map { $0 / n }
-        v.forEach(write)
-        variance.forEach(write)
-        if optimizer.isAdaptive {
-            chain.sumNewtonRatio.forEach { write($0 / n) }
-            if let fixedPoint { for i in 0..<d { write(v[i].squareRoot() / fixedPoint[i] - 1) } }
-        }
-        write(chain.sumSharpness / n)
-        if let below { write(try LogLogFit.slope(h: below.map { h[$0] }, v: below.map { v[$0] })!) }
-        if let above { write(try LogLogFit.slope(h: above.map { h[$0] }, v: above.map { v[$0] })!) }
-        if Set(h).count > 1 { write(try LogLogFit.slope(h: h, v: variance)!) }
+        for i in 0..<d { (statistics[slots.v, i], statistics[slots.varianceOfDelta, i]) = (v[i], variance[i]) }
+        if let newton = slots.newtonRatio { for i in 0..<d { statistics[newton, i] = chain.sumNewtonRatio[i] / n } }
+        if let gap = slots.sqrtVGap, let fixedPoint { for i in 0..<d { statistics[gap, i] = v[i].squareRoot() / fixedPoint[i] - 1 } }
+        statistics[slots.sharpness] = chain.sumSharpness / n
+        func exponent(_ indices: [Int]) throws -> Double { try LogLogFit.slope(h: indices.map { h[$0] }, v: indices.map { v[$0] })! }
+        if let slot = slots.exponentBelow, let below { statistics[slot] = try exponent(below) }
+        if let slot = slots.exponentAbove, let above { statistics[slot] = try exponent(above) }
+        if let slot = slots.varianceSlope { statistics[slot] = try LogLogFit.slope(h: h, v: variance)! }
     }
 }
 

@@ -25,11 +25,11 @@ extension Dynamics {
             """
         for row in rows {
             let cells = [row.optimizer, format(row.beta2), significant(row.crossover),
-                         row.below.map(interval) ?? "–", row.below?.output.theory.map(fixed3) ?? "–",
-                         row.above.map(interval) ?? "–", row.above?.output.theory.map(fixed3) ?? "–",
+                         row.below.map(interval) ?? "–", row.below?.output.theory.value.map(fixed3) ?? "–",
+                         row.above.map(interval) ?? "–", row.above?.output.theory.value.map(fixed3) ?? "–",
                          row.gap.map(percent) ?? "–", row.isotropy.map { fixed3($0.estimate) } ?? "–",
                          row.sharpness.map { fixed3($0.estimate) } ?? "–",
-                         row.sharpness?.output.theory.map(fixed3) ?? "–", fixed3(row.limit)]
+                         row.sharpness?.output.theory.value.map(fixed3) ?? "–", fixed3(row.limit)]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
         text += "\n" + verdicts(rows).map { "- \($0)\n" }.joined()
@@ -46,7 +46,7 @@ extension Dynamics {
             let own = rows.filter { $0.optimizer == name }
             guard let best = own.max(by: { $0.beta2 < $1.beta2 }), let below = best.below, let above = best.above else { continue }
             let sharp = best.sharpness.map { "\(fixed3($0.estimate)) against the limit \(fixed3(best.limit))" } ?? "–"
-            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(above.output.theory.map(fixed3) ?? "–")), the Gauss–Newton law below, \(interval(below)) (T5: \(below.output.theory.map(fixed3) ?? "–")); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
+            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(above.output.theory.value.map(fixed3) ?? "–")), the Gauss–Newton law below, \(interval(below)) (T5: \(below.output.theory.value.map(fixed3) ?? "–")); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
             let gaps = own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(percent($0)) at β₂ = \(format(row.beta2))" } }
             let broken = own.filter { ($0.gap ?? 0) > 0.02 }.map(\.beta2)
             lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → 1 fixed point: \(gaps.joined(separator: ", ")); " + (broken.isEmpty ? "within 2% at every β₂ run." : "the fixed-point picture breaks (gap > 2%) at β₂ ≤ \(format(broken.max()!))."))
@@ -76,8 +76,8 @@ struct HeadlineRow {
     init(_ result: CellResult) {
         let cell = result.cell
         func scalar(_ quantity: String) -> Estimate? { result.estimates.first { $0.output.quantity == quantity } }
-        optimizer = cell.choice("optimizer")
-        beta2 = cell.number("beta2")
+        optimizer = cell[Dynamics.optimizer].rawValue
+        beta2 = cell[Dynamics.beta2]
         crossover = Dynamics.crossover(cell)
         limit = Dynamics.stabilityLimit(cell)
         (below, above) = (scalar("exponent_below"), scalar("exponent_above"))

@@ -20,37 +20,44 @@ import MonteCarlo
 public struct EMAAccuracy: Study {
     public static let name = "ema"
     public static let summary = "accuracy of Adam's bias-corrected EMAs v̂ (T4) and m̂ on an AR(1) gradient stream"
-    public static let parameters: [Parameter] = [
-        Parameter("beta2", .number(.unitHalfOpen), "β₂, the decay of the second-moment EMA"),
-        Parameter("rho", .number(.symmetricOpenUnit), default: .number(0), "ρ, the lag-1 autocorrelation of g"),
-        Parameter("steps", .integer(minimum: 1), "t, the EMA's steps when it is read"),
-        Parameter("beta1", .number(.unitHalfOpen), default: .number(0.9), "β₁, the decay of the momentum EMA"),
-    ]
+    public static let beta2 = Parameter<Double>("beta2", .unitHalfOpen, "β₂, the decay of the second-moment EMA")
+    public static let rho = Parameter<Double>("rho", .symmetricOpenUnit, default: 0, "ρ, the lag-1 autocorrelation of g")
+    public static let steps = Parameter<Int>("steps", minimum: 1, "t, the EMA's steps when it is read")
+    public static let beta1 = Parameter<Double>("beta1", .unitHalfOpen, default: 0.9, "β₁, the decay of the momentum EMA")
+    public static let parameters = [beta2.erased, rho.erased, steps.erased, beta1.erased]
 
     let beta1: Double, beta2: Double, rho: Double, steps: Int
+    let slots: Slots
     public let outputs: [Output]
+
+    /// Where a replication writes: (v̂ − 1)² (T4), the relative error of √v̂ and its square, and
+    /// m̂ₜgₜ and m̂ₜ² (the β₁ side of C3).
+    public struct Slots: Sendable {
+        let relativeVariance: Slot, sqrtRelativeBias: Slot, sqrtRelativeMSE: Slot
+        let momentumCurrentWeight: Slot, momentumVariance: Slot
+    }
+
+    public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
+        Slots(relativeVariance: layout.scalar("rel_var")!, sqrtRelativeBias: layout.scalar("sqrt_rel_bias")!,
+              sqrtRelativeMSE: layout.scalar("sqrt_rel_mse")!, momentumCurrentWeight: layout.scalar("m_current_weight")!,
+              momentumVariance: layout.scalar("m_variance")!)
+    }
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
 
-    /// Five statistics and nothing else: no design, no workspace; what grows is the
-    /// statistics table, with the replications.
-    public static func memory(_ cell: Cell) -> MemoryNeed {
-        MemoryNeed(outputs: 5, parameter: "replications")
-    }
+    /// Nothing but a few numbers per cell and per replication: only the replications (counted
+    /// by the engine) can make a run too large.
+    public static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(parameter: "replications") }
 
     public init(cell: Cell, design: RandomStream) throws {
-        beta1 = cell.number("beta1")
-        beta2 = cell.number("beta2")
-        rho = cell.number("rho")
-        steps = cell.integer("steps")
-        outputs = [
-            Output("rel_var", theory: Self.relativeVariance(beta2: beta2, rho: rho, steps: steps)),
-            Output("sqrt_rel_bias", theory: nil),
-            Output("sqrt_rel_mse", theory: nil),
-            Output("m_current_weight", theory: Self.momentumCurrentWeight(beta1: beta1, rho: rho, steps: steps)),
-            Output("m_variance", theory: geometricWeightCovariance(
-                beta: beta1, scale: (1 - beta1) * biasCorrection(beta1, steps), steps: steps, r: rho)),
-        ]
+        (beta1, beta2, rho, steps) = (cell[Self.beta1], cell[Self.beta2], cell[Self.rho], cell[Self.steps])
+        var layout = OutputLayout()
+        slots = Self.declareOutputs(cell, &layout)
+        layout.setTheory(slots.relativeVariance, .exact(Self.relativeVariance(beta2: beta2, rho: rho, steps: steps)))
+        layout.setTheory(slots.momentumCurrentWeight, .exact(Self.momentumCurrentWeight(beta1: beta1, rho: rho, steps: steps)))
+        layout.setTheory(slots.momentumVariance, .exact(geometricWeightCovariance(
+            beta: beta1, scale: (1 - beta1) * biasCorrection(beta1, steps), steps: steps, r: rho)))
+        outputs = layout.outputs
     }
 
     /// T4 at finite t: Var(v̂)/v² = 2·Σⱼₖ wⱼwₖρ^(2|j−k|). (For Gaussian g, Cov(gⱼ², gₖ²) = 2ρ^(2|j−k|).)
@@ -68,8 +75,7 @@ public struct EMAAccuracy: Study {
 
     public func makeWorkspace() throws {}
 
-    public func replicate(_ stream: RandomStream, _ workspace: inout Void,
-                          _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+    public func replicate(_ stream: RandomStream, _ workspace: inout Void, _ statistics: StatisticsRow) throws {
         let innovation = (1 - rho * rho).squareRoot()
         var g = stream.gaussian()
         var v = 0.0, m = 0.0
@@ -79,10 +85,10 @@ public struct EMAAccuracy: Study {
             m = beta1 * m + (1 - beta1) * g
         }
         let vHat = v * biasCorrection(beta2, steps), mHat = m * biasCorrection(beta1, steps)
-        statistics[0] = (vHat - 1) * (vHat - 1)
-        statistics[1] = vHat.squareRoot() - 1
-        statistics[2] = (vHat.squareRoot() - 1) * (vHat.squareRoot() - 1)
-        statistics[3] = mHat * g
-        statistics[4] = mHat * mHat
+        statistics[slots.relativeVariance] = (vHat - 1) * (vHat - 1)
+        statistics[slots.sqrtRelativeBias] = vHat.squareRoot() - 1
+        statistics[slots.sqrtRelativeMSE] = (vHat.squareRoot() - 1) * (vHat.squareRoot() - 1)
+        statistics[slots.momentumCurrentWeight] = mHat * g
+        statistics[slots.momentumVariance] = mHat * mHat
     }
 }

@@ -26,16 +26,20 @@ import MonteCarlo
 public struct GaussNewton: Study {
     public static let name = "gauss-newton"
     public static let summary = "minibatch gradients of a squared loss: the Gauss–Newton law σ²H/B and its passage to the square-root law (T3)"
-    public static let parameters: [Parameter] = [
-        Parameter("spectrum", .spectrum, "h, the variances of the inputs x (H = diag(h) for the linear model)"),
-        Parameter("noise_sigma", .number(.positive), "σₙ, the sd of the label noise ε"),
-        Parameter("batch", .integer(minimum: 1), default: .integer(1), "B, the minibatch size"),
-        Parameter("spread", .number(.nonNegative), default: .number(0), "s, the sd of δ = θ − θ* ~ N(0, s²I)"),
-        Parameter("samples", .integer(minimum: 1), "minibatch gradients per replication"),
-        Parameter("model", .choice(["linear", "tanh"]), default: .choice("linear"), "f = θᵀx, or tanh(θᵀx)"),
-        Parameter("noise", .choice(["homoscedastic", "heteroscedastic"]), default: .choice("homoscedastic"),
-                  "Var(ε | x) = σₙ², or σₙ²·‖x‖²/Σh"),
-    ]
+    /// f = θᵀx, or tanh(θᵀx).
+    public enum Model: String, Choice { case linear, tanh }
+    /// Var(ε | x) = σₙ², or σₙ²·‖x‖²/Σh.
+    public enum Noise: String, Choice { case homoscedastic, heteroscedastic }
+
+    public static let spectrum = Parameter<Spectrum>("spectrum", "h, the variances of the inputs x (H = diag(h) for the linear model)")
+    public static let noiseSigma = Parameter<Double>("noise_sigma", .positive, "σₙ, the sd of the label noise ε")
+    public static let batch = Parameter<Int>("batch", minimum: 1, default: 1, "B, the minibatch size")
+    public static let spread = Parameter<Double>("spread", .nonNegative, default: 0, "s, the sd of δ = θ − θ* ~ N(0, s²I)")
+    public static let samples = Parameter<Int>("samples", minimum: 1, "minibatch gradients per replication")
+    public static let model = Parameter<Model>("model", default: .linear, "f = θᵀx, or tanh(θᵀx)")
+    public static let noise = Parameter<Noise>("noise", default: .homoscedastic, "Var(ε | x) = σₙ², or σₙ²·‖x‖²/Σh")
+    public static let parameters = [spectrum.erased, noiseSigma.erased, batch.erased, spread.erased, samples.erased,
+                                    model.erased, noise.erased]
 
     let h: [Double]
     let noiseSigma: Double, spread: Double
@@ -43,9 +47,34 @@ public struct GaussNewton: Study {
     let isTanh: Bool, isHeteroscedastic: Bool
     /// θ* of the tanh model (unused by the linear one, whose gradient depends on δ only).
     let optimum: [Double]
-    /// Whether the slope, local slopes and the crossover h_c are reported (they need distinct h).
-    let hasSlope: Bool, hasLocalSlopes: Bool, hasCrossover: Bool
+    let slots: Slots
     public let outputs: [Output]
+
+    /// Where a replication writes: v = E[g_B²] (T3); the slope of log v on log h and the local
+    /// slopes (they need distinct h); C4's prediction σₙ²E[JᵢJᵢ]/B and v over it; and, away from
+    /// θ* (s > 0), the coefficients a and c of v = a·h² + c·h, whose ratio of means is h_c.
+    public struct Slots: Sendable {
+        let v: VectorSlot
+        let slope: Slot?
+        let localSlope: VectorSlot?
+        let gaussNewtonLaw: VectorSlot, gaussNewtonRatio: VectorSlot
+        let sqrtCoefficient: Slot?, gaussNewtonCoefficient: Slot?
+        let crossover: RatioOutput?
+    }
+
+    public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
+        let d = cell[spectrum].count
+        let distinct = cell[spectrum].hasDistinctValues
+        let v = layout.vector("v", count: d)!
+        let slope = layout.scalar("slope", when: distinct)
+        let localSlope = layout.vector("local_slope", count: d, when: d >= 2 && Set(cell[spectrum].values).count == d)
+        let law = layout.vector("gn_law", count: d)!, ratio = layout.vector("gn_ratio", count: d)!
+        let crossing = cell[spread] > 0 && distinct
+        let a = layout.scalar("sqrt_coefficient", when: crossing), c = layout.scalar("gn_coefficient", when: crossing)
+        let crossover = a.flatMap { a in c.map { c in layout.ratio("h_c", of: c, over: a) } }
+        return Slots(v: v, slope: slope, localSlope: localSlope, gaussNewtonLaw: law, gaussNewtonRatio: ratio,
+                     sqrtCoefficient: a, gaussNewtonCoefficient: c, crossover: crossover)
+    }
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
 
@@ -54,27 +83,30 @@ public struct GaussNewton: Study {
     /// set of distinct h and the slope fits; a worker holds eight arrays of d, and each
     /// replication allocates the input scales, v/h and the slope fits.
     public static func memory(_ cell: Cell) -> MemoryNeed {
-        let d = Double(cell.spectrum("spectrum").count)
+        let d = Double(cell[spectrum].count)
         let fits = LogLogFit.slopeBytes(d) + LogLogFit.localSlopesBytes(d)
         return MemoryNeed(design: MemoryNeed.doubles(2 * d),
                           preparation: MemoryNeed.doubles(4 * d) + MemoryNeed.setOfDoubles(d) + fits,
-                          workspace: MemoryNeed.doubles(10 * d) + fits,
-                          outputs: 4 * d + 4, parameter: "spectrum")
+                          workspace: MemoryNeed.doubles(10 * d) + fits, parameter: spectrum.name)
     }
 
+    /// Theory kinds. v, C4's law and the coefficients a, c are linear in per-replication means of
+    /// unbiased draws: exact; so is h_c = c̄/ā, a ratio of means whose O(1/R) bias is far below
+    /// its O(1/√R) MCSE. The slopes are fits of log v̂, nonlinear: exact only at θ* with
+    /// homoscedastic noise (s = 0), where g_B,ᵢ/√hᵢ has the same law for every i, so the bias of
+    /// log v̂ᵢ is the same constant for every i and cancels in the slopes; elsewhere T3 holds for
+    /// them only as samples → ∞ (a limit). v/C4 at θ* with homoscedastic noise: given the inputs,
+    /// E[v̂ᵢ | x] is exactly the estimated C4 law, so E[v̂ᵢ/laŵᵢ] = 1 for any model (exact);
+    /// elsewhere the ratio of expectations holds only as samples → ∞.
     public init(cell: Cell, design: RandomStream) throws {
-        let h = cell.spectrum("spectrum").values
+        let h = cell[Self.spectrum].values
         let d = h.count
-        let (sigmaN, s, b) = (cell.number("noise_sigma"), cell.number("spread"), Double(cell.integer("batch")))
+        let (sigmaN, s, b) = (cell[Self.noiseSigma], cell[Self.spread], Double(cell[Self.batch]))
         self.h = h
-        (noiseSigma, spread, batch, samples) = (sigmaN, s, cell.integer("batch"), cell.integer("samples"))
-        let isTanh = cell.choice("model") == "tanh", isHeteroscedastic = cell.choice("noise") == "heteroscedastic"
+        (noiseSigma, spread, batch, samples) = (sigmaN, s, cell[Self.batch], cell[Self.samples])
+        let isTanh = cell[Self.model] == .tanh, isHeteroscedastic = cell[Self.noise] == .heteroscedastic
         (self.isTanh, self.isHeteroscedastic) = (isTanh, isHeteroscedastic)
         optimum = h.map { 1 / (Double(d) * $0).squareRoot() }
-        let distinct = Set(h).count
-        hasSlope = distinct > 1
-        hasLocalSlopes = d >= 2 && distinct == d
-        hasCrossover = s > 0 && distinct > 1
 
         // Closed forms exist for the linear model: E[g²]ᵢ = a·hᵢ² + c·hᵢ.
         let sumH = h.reduce(0, +)
@@ -86,25 +118,22 @@ public struct GaussNewton: Study {
         let gnRatio: [Double?] = v.map { v in zip(v, gnLaw).map { $0 / $1 } }
             ?? Array(repeating: s == 0 && !isHeteroscedastic ? 1 : nil, count: d)
 
-        var outputs: [Output] = []
-        outputs.reserveCapacity(4 * d + 4)
-        outputs += (0..<d).lazy.map { Output("v", index: $0, theory: v?[$0]) }
-        if hasSlope { outputs.append(Output("slope", theory: try v.flatMap { try LogLogFit.slope(h: h, v: $0) })) }
-        if hasLocalSlopes {
-            let theory = v.flatMap { LogLogFit.localSlopes(h: h, v: $0) }
-            outputs += (0..<d).lazy.map { Output("local_slope", index: $0, theory: theory?[$0]) }
+        let atOptimum = s == 0 && !isHeteroscedastic
+        let fitKind: @Sendable (Double) -> Theory = { atOptimum ? .exact($0) : .limit($0) }
+        var layout = OutputLayout()
+        let slots = Self.declareOutputs(cell, &layout)
+        if let v {
+            layout.setTheory(slots.v) { .exact(v[$0]) }
+            if let slope = slots.slope, let fit = try LogLogFit.slope(h: h, v: v) { layout.setTheory(slope, fitKind(fit)) }
+            if let local = slots.localSlope, let fits = LogLogFit.localSlopes(h: h, v: v) { layout.setTheory(local) { fitKind(fits[$0]) } }
+            layout.setTheory(slots.gaussNewtonLaw) { .exact(gnLaw[$0]) }
+            if let slot = slots.sqrtCoefficient { layout.setTheory(slot, .exact(a)) }
+            if let slot = slots.gaussNewtonCoefficient { layout.setTheory(slot, .exact(c)) }
+            if let crossover = slots.crossover { layout.setTheory(crossover, .exact(c / a)) }
         }
-        outputs += (0..<d).lazy.map { Output("gn_law", index: $0, theory: isTanh ? nil : gnLaw[$0]) }
-        outputs += (0..<d).lazy.map { Output("gn_ratio", index: $0, theory: gnRatio[$0]) }
-        if hasCrossover {
-            let first = outputs.count
-            outputs += [
-                Output("sqrt_coefficient", theory: isTanh ? nil : a),
-                Output("gn_coefficient", theory: isTanh ? nil : c),
-                Output("h_c", theory: isTanh ? nil : c / a, summary: .ratio(numerator: first + 1, denominator: first)),
-            ]
-        }
-        self.outputs = outputs
+        layout.setTheory(slots.gaussNewtonRatio) { gnRatio[$0].map(fitKind) ?? .none }
+        self.slots = slots
+        outputs = layout.outputs
     }
 
     /// Per-worker buffers: δ, θ, one input x, the batch gradient, and the running sums.
@@ -121,8 +150,7 @@ public struct GaussNewton: Study {
 
     public func makeWorkspace() throws -> Workspace { Workspace(dimension: h.count) }
 
-    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
-                          _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace, _ statistics: StatisticsRow) throws {
         let d = h.count
         let sumH = h.reduce(0, +)
         let inputScale = h.map { $0.squareRoot() }
@@ -181,29 +209,25 @@ public struct GaussNewton: Study {
             }
             BlockedSummation.fold(sumSquares, into: totalSquares)
             BlockedSummation.fold(sumJJ, into: totalJJ)
-            for i in 0..<d { statistics[i] = totalSquares[i] / Double(samples) }
+            for i in 0..<d { statistics[slots.v, i] = totalSquares[i] / Double(samples) }
         }}}}}}}}}}
-        let v = UnsafeMutableBufferPointer(rebasing: statistics[0..<d])
-        var k = d
-        if hasSlope {
-            statistics[k] = try LogLogFit.slope(h: h, v: v)!
-            k += 1
-        }
-        if hasLocalSlopes {
-            for s in LogLogFit.localSlopes(h: h, v: v)! { statistics[k] = s; k += 1 }
+        let v = statistics.values(slots.v)
+        if let slope = slots.slope { statistics[slope] = try LogLogFit.slope(h: h, v: v)! }
+        if let local = slots.localSlope {
+            for (i, s) in LogLogFit.localSlopes(h: h, v: v)!.enumerated() { statistics[local, i] = s }
         }
         let draws = Double(samples) * Double(batch)  // exact below 2^53, and never traps
         for i in 0..<d {
-            statistics[k + i] = noiseSigma * noiseSigma * workspace.totalJacobianSquares[i] / draws / Double(batch)
-            statistics[k + d + i] = v[i] / statistics[k + i]
+            let law = noiseSigma * noiseSigma * workspace.totalJacobianSquares[i] / draws / Double(batch)
+            statistics[slots.gaussNewtonLaw, i] = law
+            statistics[slots.gaussNewtonRatio, i] = v[i] / law
         }
-        k += 2 * d
-        if hasCrossover {
+        if let a = slots.sqrtCoefficient, let c = slots.gaussNewtonCoefficient {
             // v/h = a·h + c: OLS on h gives the square-root coefficient a and the Gauss–Newton
             // coefficient c; h_c = c̄/ā is formed from their means by the engine.
             let fit = try LinearFit(x: h, y: zip(v, h).map { $0 / $1 })
-            statistics[k] = fit.slope
-            statistics[k + 1] = fit.intercept
+            statistics[a] = fit.slope
+            statistics[c] = fit.intercept
         }
     }
 }

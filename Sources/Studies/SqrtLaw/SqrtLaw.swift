@@ -19,14 +19,16 @@ import MonteCarlo
 public struct SqrtLaw: Study {
     public static let name = "sqrt-law"
     public static let summary = "E[ggᵀ] for g = Hδ, δ ~ N(0, σ²H^(−α)): the square-root law (T1) and rotated H (T2)"
-    public static let parameters: [Parameter] = [
-        Parameter("spectrum", .spectrum, "eigenvalues of H"),
-        Parameter("sigma", .number(.positive), "σ, the scale of δ ~ N(0, σ²H^(−α))"),
-        Parameter("alpha", .number(.finite), default: .number(0), "α: 0 is the source's isotropic δ, 1 the Gibbs distribution"),
-        Parameter("rotation", .choice(["none", "haar"]), default: .choice("none"),
-                  "H = diag(spectrum), or QΛQᵀ with Q Haar-random from the seed"),
-        Parameter("samples", .integer(minimum: 1), "gradients drawn per replication"),
-    ]
+
+    /// H = diag(spectrum), or QΛQᵀ with Q Haar-random from the cell's design stream.
+    public enum Rotation: String, Choice { case none, haar }
+
+    public static let spectrum = Parameter<Spectrum>("spectrum", "eigenvalues of H")
+    public static let sigma = Parameter<Double>("sigma", .positive, "σ, the scale of δ ~ N(0, σ²H^(−α))")
+    public static let alpha = Parameter<Double>("alpha", .finite, default: 0, "α: 0 is the source's isotropic δ, 1 the Gibbs distribution")
+    public static let rotation = Parameter<Rotation>("rotation", default: Rotation.none, "H = diag(spectrum), or QΛQᵀ with Q Haar-random from the seed")
+    public static let samples = Parameter<Int>("samples", minimum: 1, "gradients drawn per replication")
+    public static let parameters = [spectrum.erased, sigma.erased, alpha.erased, rotation.erased, samples.erased]
 
     /// σ: δ ~ N(0, σ²H^(−α)).
     let sigma: Double
@@ -36,7 +38,28 @@ public struct SqrtLaw: Study {
     let eigenvalues: [Double]
     /// The rotated model, nil when H is diagonal.
     let rotated: RotatedHessian?
+    let slots: Slots
     public let outputs: [Output]
+
+    /// Where a replication writes: v (T1, T2), the slope of log v on log h (when h has two
+    /// distinct values), and with rotation v over the diagonal law σ²hᵢᵢ^(2−α) and the recovery
+    /// errors of σH from the full and the diagonal second moment.
+    public struct Slots: Sendable {
+        let v: VectorSlot
+        let slope: Slot?
+        let vOverDiagonalLaw: VectorSlot?
+        let recoveryErrorFull: Slot?
+        let recoveryErrorDiagonal: Slot?
+    }
+
+    public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
+        let d = cell[spectrum].count, haar = cell[rotation] == .haar
+        return Slots(v: layout.vector("v", count: d)!,
+                     slope: layout.scalar("slope", when: cell[spectrum].hasDistinctValues),
+                     vOverDiagonalLaw: haar ? layout.vector("v_over_diag_law", count: d) : nil,
+                     recoveryErrorFull: haar ? layout.scalar("recovery_error_full") : nil,
+                     recoveryErrorDiagonal: haar ? layout.scalar("recovery_error_diag") : nil)
+    }
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
 
@@ -47,52 +70,41 @@ public struct SqrtLaw: Study {
     /// worker's ``FullSecondMoment`` holds five d×d (its factor, Ê, Ê^(1/2), the eigenvectors and
     /// the eigen scratch), the blocks Z and G (d × min(samples, 256), and the tail) and O(d) more.
     public static func memory(_ cell: Cell) -> MemoryNeed {
-        let d = Double(cell.spectrum("spectrum").count)
-        if cell.choice("rotation") == "haar" {
-            let samples = cell.integer("samples"), block = min(samples, FullSecondMoment.blockSize)
+        let d = Double(cell[spectrum].count)
+        if cell[rotation] == .haar {
+            let samples = cell[samples], block = min(samples, FullSecondMoment.blockSize)
             let columns = Double(block + (samples % block > 0 ? samples % block : 0))
             return MemoryNeed(design: MemoryNeed.doubles(d * d + 3 * d),
                               preparation: MemoryNeed.doubles(3 * d * d + 4 * d) + LogLogFit.slopeBytes(d),
                               workspace: MemoryNeed.doubles(5 * d * d + 2 * d * columns + 12 * d) + LogLogFit.slopeBytes(d),
-                              outputs: 2 * d + 3, parameter: "spectrum")
+                              parameter: spectrum.name)
         }
         return MemoryNeed(design: MemoryNeed.doubles(d), preparation: MemoryNeed.setOfDoubles(d),
-                          workspace: MemoryNeed.doubles(2 * d) + LogLogFit.slopeBytes(d),
-                          outputs: d + 1, parameter: "spectrum")
+                          workspace: MemoryNeed.doubles(2 * d) + LogLogFit.slopeBytes(d), parameter: spectrum.name)
     }
 
     public init(cell: Cell, design: RandomStream) throws {
-        let sigma = cell.number("sigma"), alpha = cell.number("alpha"), eigenvalues = cell.spectrum("spectrum").values
-        self.sigma = sigma
-        self.alpha = alpha
-        self.eigenvalues = eigenvalues
-        samples = cell.integer("samples")
+        let sigma = cell[Self.sigma], alpha = cell[Self.alpha], eigenvalues = cell[Self.spectrum].values
+        (self.sigma, self.alpha, self.eigenvalues, samples) = (sigma, alpha, eigenvalues, cell[Self.samples])
         let exponent = 2 - alpha
-        if cell.choice("rotation") == "haar" {
+        var layout = OutputLayout()
+        let slots = Self.declareOutputs(cell, &layout)
+        if cell[Self.rotation] == .haar {
             let rotated = try RotatedHessian(eigenvalues: eigenvalues, sigma: sigma, alpha: alpha, design: design)
             self.rotated = rotated
-            let theoryV = rotated.secondMomentDiagonal
-            let h = rotated.hessianDiagonal
-            var outputs: [Output] = []
-            outputs.reserveCapacity(2 * eigenvalues.count + 3)
-            outputs += theoryV.enumerated().lazy.map { Output("v", index: $0, theory: $1) }
-            if let slope = try LogLogFit.slope(h: h, v: theoryV) { outputs.append(Output("slope", theory: slope)) }
-            outputs += theoryV.indices.lazy.map { i in
-                Output("v_over_diag_law", index: i, theory: theoryV[i] / (sigma * sigma * Foundation.pow(h[i], exponent)))
+            let theoryV = rotated.secondMomentDiagonal, h = rotated.hessianDiagonal
+            layout.setTheory(slots.v) { .exact(theoryV[$0]) }
+            if let slope = slots.slope, let fit = try LogLogFit.slope(h: h, v: theoryV) { layout.setTheory(slope, .exact(fit)) }
+            if let ratio = slots.vOverDiagonalLaw {
+                layout.setTheory(ratio) { i in .exact(theoryV[i] / (sigma * sigma * Foundation.pow(h[i], exponent))) }
             }
-            outputs.append(Output("recovery_error_full", theory: nil))
-            outputs.append(Output("recovery_error_diag", theory: nil))
-            self.outputs = outputs
         } else {
             rotated = nil
-            var outputs: [Output] = []
-            outputs.reserveCapacity(eigenvalues.count + 1)
-            outputs += eigenvalues.enumerated().lazy.map { i, h in
-                Output("v", index: i, theory: sigma * sigma * Foundation.pow(h, exponent))
-            }
-            if Set(eigenvalues).count > 1 { outputs.append(Output("slope", theory: exponent)) }
-            self.outputs = outputs
+            layout.setTheory(slots.v) { i in .exact(sigma * sigma * Foundation.pow(eigenvalues[i], exponent)) }
+            if let slope = slots.slope { layout.setTheory(slope, .exact(exponent)) }
         }
+        self.slots = slots
+        outputs = layout.outputs
     }
 
     public final class Workspace {
@@ -111,24 +123,26 @@ public struct SqrtLaw: Study {
 
     public func makeWorkspace() throws -> Workspace { try Workspace(self) }
 
-    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace,
-                          _ statistics: UnsafeMutableBufferPointer<Double>) throws {
+    public func replicate(_ stream: RandomStream, _ workspace: inout Workspace, _ statistics: StatisticsRow) throws {
         let d = eigenvalues.count
         if let full = workspace.full, let rotated {
             let secondMoment = try full.estimate(stream)
             let v = secondMoment.diagonal
             let h = rotated.hessianDiagonal
-            var k = 0
-            for i in 0..<d { statistics[k] = v[i]; k += 1 }
-            if let slope = try LogLogFit.slope(h: h, v: v) { statistics[k] = slope; k += 1 }
-            for i in 0..<d { statistics[k] = v[i] / (sigma * sigma * Foundation.pow(h[i], 2 - alpha)); k += 1 }
-            statistics[k] = try full.recoveryErrorFull(secondMoment); k += 1
-            statistics[k] = full.recoveryErrorDiagonal(v)
+            for i in 0..<d { statistics[slots.v, i] = v[i] }
+            // The diagonal of QΛQᵀ has two distinct values (with probability 1) when Λ has; if it
+            // ever had not, the NaN would stop the run with a message, never reach a CSV.
+            if let slope = slots.slope { statistics[slope] = try LogLogFit.slope(h: h, v: v) ?? .nan }
+            if let ratio = slots.vOverDiagonalLaw {
+                for i in 0..<d { statistics[ratio, i] = v[i] / (sigma * sigma * Foundation.pow(h[i], 2 - alpha)) }
+            }
+            if let error = slots.recoveryErrorFull { statistics[error] = try full.recoveryErrorFull(secondMoment) }
+            if let error = slots.recoveryErrorDiagonal { statistics[error] = full.recoveryErrorDiagonal(v) }
             return
         }
         // Diagonal path: gᵢ = hᵢδᵢ = σ·hᵢ^(1−α/2)·zᵢ, z ~ N(0, I); only d sums, no d×d matrix.
         // Blocks of samples are summed apart and folded into the totals, kept in `statistics`.
-        let totals = UnsafeMutableBufferPointer(rebasing: statistics[0..<d])
+        let totals = statistics.values(slots.v)
         workspace.sumOfSquares.withUnsafeMutableBufferPointer { sums in
             workspace.gradientScale.withUnsafeBufferPointer { scale in
                 for i in 0..<d { (sums[i], totals[i]) = (0, 0) }
@@ -143,8 +157,6 @@ public struct SqrtLaw: Study {
                 for i in 0..<d { totals[i] /= Double(samples) }
             }
         }
-        if d < outputs.count {
-            statistics[d] = try LogLogFit.slope(h: eigenvalues, v: statistics[0..<d])!
-        }
+        if let slope = slots.slope { statistics[slope] = try LogLogFit.slope(h: eigenvalues, v: totals)! }
     }
 }
