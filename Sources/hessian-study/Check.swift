@@ -9,7 +9,7 @@ extension HessianStudy {
             abstract: "Check configs without running them: exit 0 if every one is valid, 2 with one line naming the file and key if not."
         )
 
-        @Argument(help: "Config files (JSON).")
+        @Argument(help: ArgumentHelp("Config files (JSON).", valueName: "config"))
         var configs: [String]
 
         @Flag(help: "Print each config's name (the stem of its result files), one per line.")

@@ -10,7 +10,7 @@ extension HessianStudy {
             discussion: "Byte for byte, except that numbers may differ in their last bits (another CPU's BLAS kernels): within τ = 2^21·2^-53 of the row's magnitude. Prints one line per pair."
         )
 
-        @Argument(help: "Pairs of files: EXPECTED ACTUAL [EXPECTED ACTUAL …].")
+        @Argument(help: ArgumentHelp("Pairs of files: EXPECTED ACTUAL [EXPECTED ACTUAL …].", valueName: "file"))
         var files: [String]
 
         func validate() throws {

@@ -10,7 +10,7 @@ extension HessianStudy {
             discussion: "The parts must be all N shards of one config, seed and package version, each once. The CSV is byte for byte the one an unsharded run writes."
         )
 
-        @Argument(help: "Part files (NAME.part-K-of-N.json).")
+        @Argument(help: ArgumentHelp("Part files (NAME.part-K-of-N.json).", valueName: "part"))
         var parts: [String]
 
         @OptionGroup var output: OutputOptions

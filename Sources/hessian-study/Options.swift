@@ -1,16 +1,19 @@
 import ArgumentParser
 import Foundation
 
-/// `--out`: the folder the result files go to (`run`, `merge`).
+/// `--out DIR`: the folder the result files go to (`run`, `merge`).
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Folder for the result files (created if missing).")
+    @Option(help: ArgumentHelp("Folder for the result files (created if missing).", valueName: "dir"))
     var out: String = "results"
 }
 
-/// `--threads`: worker threads, 1...4096; the number of cores if not given (`run`).
+/// `--threads N`: worker threads, 1...4096; the number of cores if not given (`run`).
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("threads"), help: ArgumentHelp("Worker threads (default: the number of cores).", valueName: "n"))
+    var given: Int?
+
+    /// The threads to use.
+    var threads: Int { given ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
         guard (1...4096).contains(threads) else { throw ValidationError("--threads: must be in 1...4096, got \(threads)") }

@@ -10,7 +10,7 @@ extension HessianStudy {
             discussion: "Reads every NAME.csv and NAME.json in the folder, decides claims C1–C5, and draws the figures with gnuplot."
         )
 
-        @Argument(help: "The results folder.")
+        @Argument(help: ArgumentHelp("The results folder.", valueName: "folder"))
         var results: String = "results"
 
         @Flag(help: "Also render the figures as PNG (for looking at them).")

@@ -13,14 +13,14 @@ extension HessianStudy {
                 """
         )
 
-        @Argument(help: "Config files (JSON).")
+        @Argument(help: ArgumentHelp("Config files (JSON).", valueName: "config"))
         var configs: [String]
 
         @OptionGroup var output: OutputOptions
 
         @OptionGroup var threading: ThreadOptions
 
-        @Option(help: "Run only slice K of N of the (cell, replication) work and write NAME.part-K-of-N.json for `merge`.")
+        @Option(help: ArgumentHelp("Run only slice K of N of the (cell, replication) work and write NAME.part-K-of-N.json for `merge`.", valueName: "k/n"))
         var shard: String?
 
         @Flag(help: "Resume an interrupted run: skip the cells checkpointed in OUT/.checkpoints/NAME/.")
