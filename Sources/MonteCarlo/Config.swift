@@ -96,6 +96,21 @@ public struct Config: Sendable {
         return try Config(file: path, json: json, studies: studies)
     }
 
+    /// Reads and checks the configs at `paths` (``load(path:studies:)``), and refuses two with
+    /// the same name: both would write the same result files.
+    public static func load(paths: [String], studies: [any Study.Type]) throws(ConfigError) -> [Config] {
+        var configs: [Config] = []
+        for path in paths { configs.append(try load(path: path, studies: studies)) }
+        var seen: [String: String] = [:]
+        for config in configs {
+            if let other = seen.updateValue(config.file, forKey: config.name) {
+                throw ConfigError(file: config.file, key: "name",
+                                  message: "\"\(config.name)\" is also the name of \(other); both would write \(config.name).csv")
+            }
+        }
+        return configs
+    }
+
     /// Checks a parsed config; `file` names it in errors.
     public init(file: String, json: JSONValue, studies: [any Study.Type]) throws(ConfigError) {
         func fail(_ key: String?, _ message: String) -> ConfigError {

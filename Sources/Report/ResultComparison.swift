@@ -45,6 +45,13 @@ public enum ResultComparison {
         public var reproduces: Bool { if case .differs = self { false } else { true } }
     }
 
+    /// Compares the committed CSV at the path `expected` with the re-run at `actual`, each at
+    /// most ``StudyResults/maximumCSVBytes``; errors name the file.
+    public static func compare(expectedFile expected: String, actualFile actual: String) throws(ConfigError) -> Outcome {
+        let bytes = try FileInput.read(expected, limit: StudyResults.maximumCSVBytes)
+        return try compare(expected: bytes, actual: FileInput.read(actual, limit: StudyResults.maximumCSVBytes), file: expected)
+    }
+
     /// Compares a committed CSV (`expected`) with a re-run (`actual`).
     public static func compare(expected: [UInt8], actual: [UInt8], file: String = "csv") throws(ConfigError) -> Outcome {
         if expected == actual { return .identical }

@@ -6,6 +6,10 @@ import Studies
 
 /// `hessian-study`: runs the studies of STUDIES.md from config files (CONTRACT.md).
 ///
+/// The subcommands are nested types of this one, one file each (`HessianStudy.Run` in Run.swift,
+/// …); options several of them take are the option groups of Options.swift. The commands only
+/// parse arguments: the work is done by MonteCarlo (``RunSession``) and Report.
+///
 /// Exit status: 0 success; 2 a usage or config error (one line on stderr naming the file and
 /// the key); 1 any other failure.
 @main
@@ -16,7 +20,7 @@ struct HessianStudy: ParsableCommand {
         commandName: "hessian-study",
         abstract: "Monte Carlo evidence on whether Adam's second moment measures the Hessian.",
         version: version,
-        subcommands: [Run.self, Merge.self, Check.self, ReportCommand.self, List.self, Replicate.self, Compare.self]
+        subcommands: [Run.self, Merge.self, Check.self, Report.self, List.self, Replicate.self, Compare.self]
     )
 
     static func main() {

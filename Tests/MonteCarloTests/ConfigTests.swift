@@ -61,6 +61,25 @@ struct ConfigTests {
         #expect(c.generator == .taus2)
     }
 
+    /// Two configs with one name would write the same result files: refused, naming the second
+    /// file, its `name` key and the first file.
+    @Test func twoConfigsWithOneNameAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("config-names-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for sub in ["a", "b"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try Data(valid.utf8).write(to: folder.appendingPathComponent("\(sub)/same.json"))
+        }
+        let a = folder.appendingPathComponent("a/same.json").path, b = folder.appendingPathComponent("b/same.json").path
+        #expect(try Config.load(paths: [a], studies: [ProbeStudy.self]).map(\.name) == ["same"])
+        do {
+            _ = try Config.load(paths: [a, b], studies: [ProbeStudy.self])
+            Issue.record("two configs named same were accepted")
+        } catch {
+            #expect(error.description == "\(b): name: \"same\" is also the name of \(a); both would write same.csv")
+        }
+    }
+
     @Test func defaultsFillWhatIsNotGiven() throws {
         let c = try config(#"{"study": "probe", "seed": 1, "replications": 1, "fixed": {"spectrum": [1], "steps": 2}}"#)
         #expect(c.cells.count == 1)

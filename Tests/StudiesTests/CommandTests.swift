@@ -60,6 +60,24 @@ struct CommandTests {
         #expect(result.err.contains("--out"))
     }
 
+    /// Two configs with one name (in different folders): a config error before anything runs.
+    @Test func twoConfigsWithOneNameAreAConfigError() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var files: [String] = []
+        for sub in ["a", "b"] {
+            let config = folder.appendingPathComponent("\(sub)/same.json")
+            try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(#"{"study": "sqrt-law", "seed": 1, "replications": 2, "fixed": {\#(Self.validFixed)}}"#.utf8).write(to: config)
+            files.append(config.path)
+        }
+        let out = folder.appendingPathComponent("out")
+        let result = try hessianStudy(["run"] + files + ["--out", out.path])
+        #expect(result.status == 2, "\(result.err)")
+        #expect(result.err == "\(files[1]): name: \"same\" is also the name of \(files[0]); both would write same.csv\n")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func listShowsEveryStudyAndParameter() throws {
         let result = try hessianStudy(["list"])
         #expect(result.status == 0)

@@ -1,0 +1,24 @@
+import Foundation
+import MonteCarlo
+
+extension StudyReport {
+    /// Writes `REPORT.md` and `figures/*.svg` (and `figures/*.png` if `png`) into `output` from
+    /// the result files in it (`hessian-study report`).
+    ///
+    /// Reads and checks every input before anything is drawn or written; draws the figures in a
+    /// private scratch folder; then writes the figures (as one set) and `REPORT.md`, each whole
+    /// or not at all, through the locked output folder (``OutputFolder``). A bad input is a
+    /// ``ConfigError`` (exit 2, one line naming the file).
+    public static func write(into output: OutputFolder, png: Bool = false) throws {
+        let report = try load(from: URL(fileURLWithPath: output.path, isDirectory: true))
+        let figures = Figures.all(report)
+        var drawn = try Figures.draw(figures)
+        if png { drawn += try Figures.draw(figures, png: true) }
+        let markdown = report.markdown(figures: Set(figures.map { "\($0.name).svg" }))
+        let figureFolder = try output.subfolder("figures", create: true)!
+        figureFolder.removeStaleTemporaries(of: drawn.map(\.file))
+        try figureFolder.write(drawn.map { ($0.file, $0.bytes) })
+        output.removeStaleTemporaries(of: ["REPORT.md"])
+        try output.write([("REPORT.md", Data(markdown.utf8))])
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import MonteCarlo
+import Studies
+
+extension HessianStudy {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check configs without running them: exit 0 if every one is valid, 2 with one line naming the file and key if not."
+        )
+
+        @Argument(help: ArgumentHelp("Config files (JSON).", valueName: "config"))
+        var configs: [String]
+
+        @Flag(help: "Print each config's name (the stem of its result files), one per line.")
+        var name = false
+
+        @Flag(help: "Print the memory each config's run needs with one thread, in bytes: NAME BYTES, one per line.")
+        var memory = false
+
+        func run() throws {
+            for path in configs {
+                let config = try Config.load(path: path, studies: allStudies)
+                if memory {
+                    print("\(config.name) \(String(format: "%.0f", config.memoryEstimate))")
+                } else if name {
+                    print(config.name)
+                }
+            }
+        }
+    }
+}

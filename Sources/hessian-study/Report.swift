@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import MonteCarlo
+import Report
+
+extension HessianStudy {
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write REPORT.md and figures/*.svg from the result files in a folder.",
+            discussion: "Reads every NAME.csv and NAME.json in the folder, decides claims C1–C5, and draws the figures with gnuplot."
+        )
+
+        @Argument(help: ArgumentHelp("The results folder.", valueName: "folder"))
+        var results: String = "results"
+
+        @Flag(help: "Also render the figures as PNG (for looking at them).")
+        var png = false
+
+        func run() throws {
+            let output = try OutputFolder.open(results, create: false, option: "report")
+            Interruption.install()
+            try StudyReport.write(into: output, png: png)
+        }
+    }
+}
