@@ -8,8 +8,10 @@
 //   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
-//   Studies      one file per study of STUDIES.md
-//   Report       REPORT.md and the figures, from the result files
+//   Reporting    result files read back (validated), agreement rules, figure descriptions: what a
+//                study's own report code is written with
+//   Studies      one folder per study of STUDIES.md: the study, its figures
+//   Report       REPORT.md from the result files, the claims C1–C5, figures drawn with gnuplot
 //   hessian-study  the command line
 import PackageDescription
 
@@ -46,12 +48,13 @@ let package = Package(
             ]
         ),
         .target(name: "MonteCarlo", dependencies: ["GSL", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo"]),
-        .target(name: "Report", dependencies: ["MonteCarlo", "Studies"]),
+        .target(name: "Reporting", dependencies: ["MonteCarlo"]),
+        .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo", "Reporting"]),
+        .target(name: "Report", dependencies: ["MonteCarlo", "Reporting", "Studies"]),
         .executableTarget(
             name: "hessian-study",
             dependencies: [
-                "Studies", "MonteCarlo", "GSL", "Report",
+                "Studies", "MonteCarlo", "GSL", "Report", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +68,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "TestSupport", "hessian-study"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo", "Studies", "TestSupport", "hessian-study"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "Reporting", "TestSupport", "hessian-study"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Reporting", "MonteCarlo", "Studies", "TestSupport", "hessian-study"]),
     ]
 )

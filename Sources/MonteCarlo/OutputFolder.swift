@@ -282,7 +282,8 @@ public final class OutputFolder: @unchecked Sendable {
         }
     }
 
-    static func reason(of error: any Error) -> String {
+    /// A Foundation error as one line: the POSIX reason where there is one.
+    public static func reason(of error: any Error) -> String {
         if let error = error as? CocoaError, let underlying = error.underlying as? POSIXError {
             return String(cString: strerror(underlying.code.rawValue))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import MonteCarlo
+import Reporting
 
 /// The rules that decide claims C1–C5 of STUDIES.md from the study results. Each rule names the
 /// numbers it reads and the bound it applies; a rule whose study is missing decides nothing.

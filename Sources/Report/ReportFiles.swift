@@ -1,5 +1,6 @@
 import Foundation
 import MonteCarlo
+import Reporting
 
 extension StudyReport {
     /// Writes `REPORT.md` and `figures/*.svg` (and `figures/*.png` if `png`) into `output` from
@@ -14,7 +15,8 @@ extension StudyReport {
         let figures = Figures.all(report)
         var drawn = try Figures.draw(figures)
         if png { drawn += try Figures.draw(figures, png: true) }
-        let markdown = report.markdown(figures: Set(figures.map { "\($0.name).svg" }))
+        let markdown = report.markdown(figures: Set(figures.map { "\($0.name).svg" }),
+                                       bySource: Dictionary(grouping: figures, by: \.source).mapValues { $0.map { "\($0.name).svg" } })
         let figureFolder = try output.subfolder("figures", create: true)!
         figureFolder.removeStaleTemporaries(of: drawn.map(\.file))
         try figureFolder.write(drawn.map { ($0.file, $0.bytes) })

@@ -1,5 +1,6 @@
 import Foundation
 import MonteCarlo
+import Reporting
 
 /// Whether a re-run reproduced a result CSV (`make study-check`, `hessian-study compare`).
 ///

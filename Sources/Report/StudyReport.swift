@@ -1,5 +1,7 @@
 import Foundation
 import MonteCarlo
+import Reporting
+import Studies
 
 /// `results/REPORT.md`: the answer, claim by claim, written from the result files alone.
 public struct StudyReport {
@@ -10,17 +12,18 @@ public struct StudyReport {
 
     /// Loads every `NAME.csv` (with its `NAME.json`) in `directory`. A bad file, or anything
     /// named `*.csv` that is not a regular file, is a ``ConfigError`` naming it (exit 2).
-    public static func load(from directory: URL) throws(ConfigError) -> StudyReport {
+    /// `studies` are those a manifest may name.
+    public static func load(from directory: URL, studies known: [any Study.Type] = allStudies) throws(ConfigError) -> StudyReport {
         let entries: [String]
         do { entries = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw ConfigError(file: directory.path, key: nil, message: "cannot be read as a results folder: \((error as NSError).localizedDescription)")
+            throw ConfigError(file: directory.path, key: nil, message: "cannot be read as a results folder: \(OutputFolder.reason(of: error))")
         }
         let names = entries.filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
         guard !names.isEmpty else {
             throw ConfigError(file: directory.path, key: nil, message: "no result files (NAME.csv); run the studies first")
         }
         var studies: [String: StudyResults] = [:]
-        for name in names { studies[name] = try StudyResults.load(name, from: directory) }
+        for name in names { studies[name] = try StudyResults.load(name, from: directory, studies: known) }
         return StudyReport(studies: studies)
     }
 
@@ -71,8 +74,9 @@ public struct StudyReport {
         return text
     }
 
-    /// The whole of REPORT.md. `figures` are the files that exist under `figures/`.
-    public func markdown(figures: Set<String>) -> String {
+    /// The whole of REPORT.md. `figures` are the files that exist under `figures/`, `bySource`
+    /// the figures of each results file.
+    public func markdown(figures: Set<String>, bySource: [String: [String]] = [:]) -> String {
         let decisions = self.decisions
         var text = "# HessianStudy report\n\nDoes Adam's second moment v measure the Hessian? Written by `hessian-study report` from the result files in this folder; every number is a Monte Carlo estimate ± its MCSE, with the closed form of STUDIES.md beside it.\n\n"
         text += headline + "\n\n| claim | verdict |\n|---|---|\n"
@@ -85,7 +89,19 @@ public struct StudyReport {
             if !shown.isEmpty { text += "\n" + shown.map { "![\($0)](figures/\($0))" }.joined(separator: "\n") + "\n" }
             text += "\nTables: " + d.tables.filter { studies[$0] != nil }.map { "[\($0)](\($0).md)" }.joined(separator: ", ") + ".\n"
         }
-        text += "\n" + provenance
+        text += "\n" + resultFiles(bySource) + "\n" + provenance
+        return text
+    }
+
+    /// Every results file in the folder, by the study its manifest names, with its table and figures.
+    func resultFiles(_ bySource: [String: [String]]) -> String {
+        var text = "## Results in this folder\n\n"
+        for name in studies.keys.sorted() {
+            let study = studies[name]?.config?.study.name
+            text += "- [\(MarkdownText.escape(name))](\(name).md): " + (study.map { "study `\($0)`" } ?? "no manifest, study unknown")
+            let drawn = bySource[name] ?? []
+            text += drawn.isEmpty ? "\n" : "; figures " + drawn.map { "[\($0)](figures/\($0))" }.joined(separator: ", ") + "\n"
+        }
         return text
     }
 

@@ -18,34 +18,3 @@ public struct ClaimDecision: Sendable {
     public var figures: [String]
     public var tables: [String]
 }
-
-/// How far an estimate may be from its closed form and still agree: 4 MCSE, as in every table
-/// (a false disagreement about once in 10⁴ rows when both sides are right).
-public let agreementBound = 4.0
-
-extension ResultRow {
-    /// Whether the estimate lies within ``agreementBound`` MCSE of its theory.
-    var agrees: Bool { z.map { abs($0) <= agreementBound } ?? false }
-
-    /// "1.998 ± 0.002 (theory 2)".
-    var described: String {
-        let value = "\(significant(estimate))" + (mcse.map { " ± \(significant($0))" } ?? "")
-        return value + (theory.map { " (\(theoryIsLimit ? "limit" : "theory") \(significant($0)))" } ?? "")
-    }
-}
-
-/// The share of rows with a theory that agree with it.
-func agreement(_ rows: [ResultRow]) -> (agreeing: Int, total: Int) {
-    let scored = rows.filter { $0.z != nil }
-    return (scored.filter(\.agrees).count, scored.count)
-}
-
-/// The rule the issues set for a table: at least 99% of its rows agree with their theory.
-func mostlyAgree(_ counts: (agreeing: Int, total: Int)) -> Bool {
-    counts.agreeing * 100 >= counts.total * 99
-}
-
-func significant(_ x: Double) -> String {
-    let text = String(format: "%.4g", x)
-    return text
-}

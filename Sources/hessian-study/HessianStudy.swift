@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MonteCarlo
 import Report
+import Reporting
 import Studies
 
 /// `hessian-study`: runs the studies of STUDIES.md from config files (CONTRACT.md).

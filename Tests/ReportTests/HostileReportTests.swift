@@ -1,6 +1,8 @@
 import Foundation
 import MonteCarlo
 import Report
+import Reporting
+import Studies
 import TestSupport
 import Testing
 
@@ -69,14 +71,14 @@ struct HostileReportTests {
         let source = packageRoot.appendingPathComponent("results/quick")
         let hostile = ["0.5'.system('touch \(touch.path)').'", "1\nsystem(\"touch \(touch.path)\")", "`touch \(touch.path)`",
                        "@x;system(\"touch\")\\", "a^{b}_c&d~e"]
-        var results = try StudyResults.load("sqrt-law", from: source)
+        var results = try StudyResults.load("sqrt-law", from: source, studies: allStudies)
         let alphas = results.values(of: "alpha")
         results.rows = results.rows.map { row in
             var row = row
             if let a = row.grid["alpha"], let k = alphas.firstIndex(of: a), k > 0 { row.grid["alpha"] = hostile[k % hostile.count] }
             return row
         }
-        var dynamics = try StudyResults.load("dynamics", from: source)
+        var dynamics = try StudyResults.load("dynamics", from: source, studies: allStudies)
         dynamics.rows = dynamics.rows.map { row in
             var row = row
             row.grid["beta2"] = hostile[(row.grid["beta2"]?.count ?? 0) % hostile.count]
@@ -112,7 +114,7 @@ struct HostileReportTests {
             let report = try String(contentsOf: folder.appendingPathComponent("REPORT.md"), encoding: .utf8)
             #expect(report == reference, "\(name): the same report as results/quick")
             let figures = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("figures").path)
-            #expect(figures.filter { $0.hasSuffix(".svg") }.count == 7 && figures.allSatisfy { $0.hasSuffix(".svg") }, "\(name): \(figures)")
+            #expect(figures.filter { $0.hasSuffix(".svg") }.count == 9 && figures.allSatisfy { $0.hasSuffix(".svg") }, "\(name): \(figures)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import Reporting
 import Testing
 
 /// `make study-check`'s comparison: bytes everywhere, numbers within τ of their row's size.

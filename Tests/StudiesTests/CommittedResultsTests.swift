@@ -16,7 +16,9 @@ struct CommittedResultsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let configs = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("studies/quick").path)
             .filter { $0.hasSuffix(".json") }.sorted()
-        #expect(configs.count == 7)
+        let committed = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("results/quick").path)
+            .filter { $0.hasSuffix(".csv") }.sorted()
+        #expect(configs.map { $0.dropLast(5) } == committed.map { $0.dropLast(4) }, "one committed table per quick config")
         let result = try hessianStudy(["run"] + configs.map { Self.root.appendingPathComponent("studies/quick/\($0)").path } + ["--out", folder.path, "--quiet"])
         #expect(result.status == 0, "\(result.err)")
         for config in configs {

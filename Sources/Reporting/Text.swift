@@ -4,7 +4,7 @@ import MonteCarlo
 /// The only ways text read from a results folder (grid values, study names, manifest strings)
 /// reaches a gnuplot script or an error message (Markdown: ``MarkdownText``). Such text is data: someone else's
 /// results folder must not be able to add Markdown or HTML to the report, nor commands to a plot.
-enum Text {
+public enum Text {
     /// `s` as it may appear in a gnuplot title or key entry (`set title "…"`, `title '…'`):
     /// a finite number is re-rendered from its parsed value by ``format(_:)``; anything else
     /// keeps only ASCII letters, digits, space, `.`, `+` and `-`, each other character becoming
@@ -12,7 +12,7 @@ enum Text {
     /// or enhanced-text markup (`^ _ { } & ~`) from a data file ever enters a script: in a quoted
     /// gnuplot string these characters could end the string, start a command or a macro, or
     /// format the text. Data itself reaches gnuplot only as numbers in data files.
-    static func plotLabel(_ s: String) -> String {
+    public static func plotLabel(_ s: String) -> String {
         if s.utf8.count <= 40, s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || [0x2B, 0x2D, 0x2E, 0x65, 0x45].contains($0) }),
            let x = Double(s), x.isFinite {
             return format(x)
@@ -25,7 +25,7 @@ enum Text {
 
     /// `s` in double quotes for an error message: one line (controls as \u{…}), at most 60
     /// characters.
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars.prefix(60) {
             if c.properties.generalCategory == .control || c.properties.generalCategory == .format

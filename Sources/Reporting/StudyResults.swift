@@ -3,7 +3,6 @@ import Glibc
 #endif
 import Foundation
 import MonteCarlo
-import Studies
 
 /// One row of a study's tidy CSV (CONTRACT.md, "Result files").
 public struct ResultRow: Sendable, Equatable {
@@ -91,13 +90,13 @@ public struct StudyResults: Sendable {
     /// Reads `NAME.csv` and `NAME.json` from `directory`. Every file is read as a regular file
     /// within its size limit, never through a symbolic link, and checked as a config is: a bad
     /// file is a ``ConfigError`` naming it and the line or key (exit 2), never a trap.
-    public static func load(_ name: String, from directory: URL) throws(ConfigError) -> StudyResults {
+    public static func load(_ name: String, from directory: URL, studies: [any Study.Type]) throws(ConfigError) -> StudyResults {
         let csvPath = directory.appendingPathComponent("\(name).csv").path
         let jsonPath = directory.appendingPathComponent("\(name).json").path
         guard isSafeStem(name) else {
             throw ConfigError(file: csvPath, key: nil, message: "a result file's name must be letters, digits, '.', '_' or '-' before .csv (not starting with '.')")
         }
-        let (manifest, config) = try readManifest(jsonPath, name: name)
+        let (manifest, config) = try readManifest(jsonPath, name: name, studies: studies)
         let bytes = try FileInput.read(csvPath, limit: maximumCSVBytes, followSymlinks: false)
         let rows = try parseRows(bytes, file: csvPath, config: config)
         return StudyResults(name: name, rows: rows, manifest: manifest, config: config)
@@ -113,7 +112,7 @@ public struct StudyResults: Sendable {
     /// `NAME.json`: absent is allowed (a CSV alone still makes a report); present, it must be a
     /// JSON object whose `config` (when there is one) is a valid config of a known study, with the
     /// name of its CSV, and whose provenance fields have the types `run` writes.
-    static func readManifest(_ path: String, name: String) throws(ConfigError) -> (JSONObject, Config?) {
+    static func readManifest(_ path: String, name: String, studies: [any Study.Type]) throws(ConfigError) -> (JSONObject, Config?) {
         func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
         // No manifest at all is allowed; anything else there (a folder, a FIFO, a link) is refused.
         var status = stat()
@@ -137,7 +136,7 @@ public struct StudyResults: Sendable {
         guard let source = object["config"] else { return (object, nil) }
         guard case .object = source else { throw fail("config", "must be an object (the config as run), got \(source.typeDescription)") }
         let config: Config
-        do { config = try Config(file: path, json: source, studies: allStudies) } catch {
+        do { config = try Config(file: path, json: source, studies: studies) } catch {
             throw fail("config" + (error.key.map { ".\($0)" } ?? ""), error.message)
         }
         guard config.name == name else {
@@ -311,8 +310,8 @@ public struct ReportError: Error, CustomStringConvertible {
 /// break): fields separated by commas, quoted with "" when they hold commas, quotes or line
 /// breaks; lines end at LF or CR LF. Each record comes with the line it starts on. The text must
 /// be UTF-8; a stray quote, an unterminated quoted field or a NUL byte is an error naming the line.
-enum CSV {
-    static func parse(_ bytes: [UInt8], file: String) throws(ConfigError) -> [(line: Int, fields: [String])] {
+public enum CSV {
+    public static func parse(_ bytes: [UInt8], file: String) throws(ConfigError) -> [(line: Int, fields: [String])] {
         func fail(_ line: Int, _ message: String) -> ConfigError { ConfigError(file: file, key: "line \(line)", message: message) }
         var table: [(line: Int, fields: [String])] = [], row: [String] = [], field: [UInt8] = []
         var line = 1, rowLine = 1, i = 0, quoted = false, wasQuoted = false

@@ -1,0 +1,96 @@
+import Foundation
+import MonteCarlo
+
+/// A figure: its file stem, the gnuplot commands that draw it, and its data files (name →
+/// text, numbers only), which the script reads by their constant names (`'a0.dat'`). Studies
+/// describe their figures (``ReportedStudy/figures(_:)``); the report draws them.
+public struct Figure: Sendable {
+    public var name: String
+    public var script: String
+    public var data: [String: String] = [:]
+    /// The results file (stem) it was drawn from, set by the report.
+    public var source = ""
+
+    public init(name: String, script: String, data: [String: String] = [:]) {
+        (self.name, self.script, self.data) = (name, script, data)
+    }
+}
+
+/// A study with its own report code: the figures of a results file it made. Adding a study is
+/// one folder (the study, its figures) and one line in the registry.
+public protocol ReportedStudy: Study {
+    /// The figures of `results`, a results file whose manifest names this study, each named
+    /// after the file (`results.name`, or `results.name-SUFFIX` when there are several).
+    static func figures(_ results: StudyResults) -> [Figure]
+}
+
+extension ReportedStudy {
+    public static func figures(_ results: StudyResults) -> [Figure] { [] }
+}
+
+/// The line styles figures use (`ls 1` … `ls 6`) and the axes' format, prepended to every script.
+extension Figure {
+    public static let style = """
+        set encoding utf8
+        set grid lw 0.5 lc rgb '#dddddd'
+        set key top left box opaque
+        set border lw 1.2
+        set style line 1 lc rgb '#1b6ca8' pt 7 ps 0.8 lw 2
+        set style line 2 lc rgb '#d1495b' pt 5 ps 0.8 lw 2
+        set style line 3 lc rgb '#2e8b57' pt 9 ps 0.9 lw 2
+        set style line 4 lc rgb '#edae49' pt 11 ps 0.9 lw 2
+        set style line 5 lc rgb '#6a4c93' pt 13 ps 0.9 lw 2
+        set style line 6 lc rgb '#444444' pt 3 ps 0.9 lw 2
+        set format x '10^{%L}'
+        set format y '10^{%L}'
+        """
+
+    /// The data file `name.dat` holding `rows`, one line of numbers each (``format(_:)`` of a
+    /// Double: digits, sign, '.', 'e', or nan/inf), and how a plot command names it.
+    public static func block(_ name: String, _ rows: [[Double]], into data: inout [String: String]) -> String {
+        data["\(name).dat"] = rows.map { $0.map { format($0) }.joined(separator: " ") + "\n" }.joined()
+        return "'\(name).dat'"
+    }
+
+    /// The most series one figure draws: the six line styles of ``style`` (and a bound on the
+    /// work, however many grid values a file has).
+    public static let maximumSeries = 6
+    /// The most coordinates a per-coordinate figure plots; a larger spectrum gives no figure
+    /// (gnuplot would draw a cloud, and `Spectrum.values` would allocate it).
+    public static let maximumCoordinates = 1 << 16
+
+    /// The one value every cell of the run shares for `read`, or nil if the cells differ (the
+    /// figures plot against a single spectrum, number of steps, …) or the run's config is unknown.
+    public static func shared<T: Equatable>(_ r: StudyResults, _ read: (Cell) -> T) -> T? {
+        guard let cells = r.config?.cells, let first = cells.first.map(read),
+              cells.allSatisfy({ read($0) == first }) else { return nil }
+        return first
+    }
+
+    /// The eigenvalues h, when every cell has the same spectrum of at most
+    /// ``maximumCoordinates`` values.
+    public static func spectrum(_ r: StudyResults, _ key: Parameter<Spectrum>) -> [Double]? {
+        guard let s = shared(r, { $0[key] }), s.count <= maximumCoordinates else { return nil }
+        return s.values
+    }
+
+    /// Per-coordinate rows against h: (h, estimate, mcse, theory).
+    public static func byCoordinate(_ rows: [ResultRow], _ h: [Double]) -> [[Double]] {
+        rows.compactMap { row in
+            guard let i = row.index, h.indices.contains(i) else { return nil }
+            return [h[i], row.estimate, row.mcse ?? 0, row.theory ?? .nan]
+        }
+    }
+
+    /// One per-coordinate series: its data file, a dashed theory line and the simulated points
+    /// (with 95% error bars when asked), in line style `k + 1`. `title` is gnuplot text made by
+    /// this code from ``Text/plotLabel(_:)`` labels.
+    public static func series(_ name: String, _ rows: [[Double]], style k: Int, title: String, errorBars: Bool = false,
+                       into data: inout [String: String]) -> [String] {
+        let points = errorBars ? "using 1:2:(1.96*$3) with yerrorbars" : "using 1:2 with points"
+        let file = block(name, rows, into: &data)
+        return ["\(file) using 1:4 with lines ls \(k + 1) dt 2 notitle",
+                "\(file) \(points) ls \(k + 1) title '\(title)'"]
+    }
+
+}
