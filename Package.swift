@@ -67,7 +67,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
-        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
+        .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "GSL"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "Reporting", "TestSupport", "hessian-study"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Reporting", "MonteCarlo", "Studies", "TestSupport", "hessian-study"]),
     ]

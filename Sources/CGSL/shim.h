@@ -19,6 +19,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_fit.h>
+#include <gsl/gsl_cdf.h>
 
 // MARK: Generators
 

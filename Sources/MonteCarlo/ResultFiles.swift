@@ -36,14 +36,14 @@ public struct ResultFiles {
     /// means "not available". Depends only on the config: byte-identical across thread counts.
     public var csv: String {
         let gridNames = config.cells.first?.gridValues.map(\.name) ?? []
-        var lines = [(["cell"] + gridNames + ["quantity", "index", "estimate", "mcse", "theory", "theory_kind"]).map(csvField).joined(separator: ",")]
+        var lines = [(["cell"] + gridNames + ["quantity", "index", "estimate", "mcse", "theory", "theory_kind", "replications", "sd"]).map(csvField).joined(separator: ",")]
         for result in results {
             let prefix = ([String(result.cell.index)] + result.cell.gridValues.map { csvField(label($0.value)) })
                 .joined(separator: ",")
             for e in result.estimates {
                 let fields = [csvField(e.output.quantity), e.output.index.map(String.init) ?? "",
                               format(e.estimate), e.mcse.map(format) ?? "", e.output.theory.value.map(format) ?? "",
-                              e.output.theory.kind]
+                              e.output.theory.kind, String(e.replications), e.sd.map(format) ?? ""]
                 lines.append(prefix + "," + fields.joined(separator: ","))
             }
         }
@@ -58,16 +58,18 @@ public struct ResultFiles {
             Study `\(config.study.name)`: \(config.study.summary)
             Config \(MarkdownText.code(config.file)), seed \(config.seed), \(config.replications) replications per cell, generator \(config.generator.rawValue), \(config.cells.count) cells.
 
-            Each estimate is the mean over replications and mcse its Monte Carlo standard error (sd/√R);
-            theory is the closed form of STUDIES.md, marked "(limit)" where it holds only in a limit of the
-            parameters (β₂ → 1, say), where the gap to it is the finding; z = (estimate − theory)/mcse for
-            exact theories only; 95% CI = estimate ± 1.96·mcse.
+            Each estimate is the mean over replications and mcse its Monte Carlo standard error (sd/√R),
+            printed to two significant digits with the estimate, theory and interval to the same decimal
+            place; theory is the closed form of docs/SCIENCE.md, marked "(limit)" where it holds only in a
+            limit of the parameters (β₂ → 1, say), where the gap to it is the finding; z = (estimate −
+            theory)/mcse for exact theories only; 95% CI = estimate ± t·mcse with t the 97.5% quantile of
+            Student's t with R − 1 = \(config.replications - 1) degrees of freedom\(tQuantileText). A row of an exact theory lies beyond 4 MCSE by chance with probability \(falseAlarmText).
 
             """
         let scored = results.flatMap(\.estimates).compactMap(zScore)
         if !scored.isEmpty {
             let within = scored.filter { abs($0) <= 4 }.count
-            text += "Rows within 4 MCSE of an exact theory: \(within) of \(scored.count) (\(percent(Double(within) / Double(scored.count)))).\n"
+            text += "Rows within 4 MCSE of an exact theory: \(within) of \(scored.count) (\(EstimateText.percent(Double(within) / Double(scored.count), digits: 3))).\n"
         }
         if let headline = config.study.headline(results) { text += "\n" + headline }
         for result in results {
@@ -75,10 +77,11 @@ public struct ResultFiles {
             text += "\n## Cell \(result.cell.index)\(labels.isEmpty ? "" : ": " + labels)\n\n"
             text += "| quantity | index | estimate | mcse | 95% CI | theory | z |\n|---|---:|---:|---:|---:|---:|---:|\n"
             for e in result.estimates {
-                let interval: String = e.mcse.map { "[\(significant(e.estimate - 1.96 * $0)), \(significant(e.estimate + 1.96 * $0))]" } ?? ""
-                let cells: [String] = [e.output.quantity, e.output.index.map(String.init) ?? "", significant(e.estimate),
-                                       e.mcse.map(significant) ?? "", interval, theoryText(e.output.theory),
-                                       zScore(e).map { String(format: "%.2f", $0) } ?? ""]
+                let interval = EstimateText.interval(e.estimate, mcse: e.mcse, replications: e.replications)
+                let cells: [String] = [e.output.quantity, e.output.index.map(String.init) ?? "",
+                                       EstimateText.like(e.estimate, estimate: e.estimate, mcse: e.mcse),
+                                       e.mcse.map { EstimateText.like($0, estimate: e.estimate, mcse: $0) } ?? "", interval,
+                                       theoryText(e), zScore(e).map(EstimateText.z) ?? ""]
                 text += "| " + cells.joined(separator: " | ") + " |\n"
             }
         }
@@ -133,13 +136,21 @@ public struct ResultFiles {
         return (e.estimate - theory) / mcse
     }
 
-    /// The theory as the table shows it: a limit marked as one.
-    private func theoryText(_ theory: Theory) -> String {
-        switch theory {
-        case .none: ""
-        case .exact(let x): significant(x)
-        case .limit(let x): "\(significant(x)) (limit)"
-        }
+    /// " (2.040)": t₀.₉₇₅ with R − 1 degrees of freedom, empty with one replication.
+    private var tQuantileText: String {
+        config.replications > 1 ? " (" + EstimateText.fixed(StudentT.quantile(0.975, degreesOfFreedom: config.replications - 1), decimals: 3) + ")" : ""
+    }
+
+    /// P(|t_(R−1)| > 4), the false-alarm rate of a 4-MCSE bound.
+    private var falseAlarmText: String {
+        config.replications > 1 ? EstimateText.significant(StudentT.twoSidedTail(4, degreesOfFreedom: config.replications - 1), digits: 2) : "–"
+    }
+
+    /// The theory as the table shows it, to the estimate's decimal place; a limit marked as one.
+    private func theoryText(_ e: Estimate) -> String {
+        guard let x = e.output.theory.value else { return "" }
+        let text = EstimateText.like(x, estimate: e.estimate, mcse: e.mcse)
+        return e.output.theory.exact == nil ? "\(text) (limit)" : text
     }
 
     private func label(_ value: JSONValue) -> String {
@@ -155,6 +166,4 @@ public struct ResultFiles {
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    private func significant(_ x: Double) -> String { String(format: "%.6g", x) }
-    private func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
 }

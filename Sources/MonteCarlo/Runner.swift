@@ -8,6 +8,15 @@ public struct Estimate: Sendable, Equatable {
     public var estimate: Double
     /// The Monte Carlo standard error; nil when it cannot be estimated (one replication).
     public var mcse: Double?
+    /// The spread across replications behind the MCSE: the empirical sd of a mean's statistic
+    /// (mcse = sd/√R), or for a ratio of means the delta method's sd (mcse·√R); nil with one.
+    public var sd: Double?
+    /// R, the replications summarised.
+    public var replications: Int
+
+    public init(output: Output, estimate: Double, mcse: Double?, sd: Double? = nil, replications: Int = 1) {
+        (self.output, self.estimate, self.mcse, self.sd, self.replications) = (output, estimate, mcse, sd, replications)
+    }
 }
 
 /// The estimates of one cell.
@@ -208,11 +217,11 @@ public struct Runner: Sendable {
             return (mean, Statistics.standardDeviation(column(j), stride: table.width, count: r, mean: mean))
         }
         return try outputs.enumerated().map { j, output in
-            let estimate: Double, mcse: Double?
+            let estimate: Double, mcse: Double?, spread: Double?
             switch output.summary {
             case .mean:
                 let (mean, sd) = moments(j)
-                (estimate, mcse) = (mean, r > 1 ? sd / Double(r).squareRoot() : nil)
+                (estimate, mcse, spread) = (mean, r > 1 ? sd / Double(r).squareRoot() : nil, r > 1 ? sd : nil)
             case .ratio(let numerator, let denominator):
                 let x = moments(numerator), y = moments(denominator)
                 let ratio = x.mean / y.mean
@@ -220,12 +229,13 @@ public struct Runner: Sendable {
                                                        count: r, means: (x.mean, y.mean))
                 let variance = (x.sd * x.sd - 2 * ratio * covariance + ratio * ratio * y.sd * y.sd) / Double(r)
                 (estimate, mcse) = (ratio, r > 1 ? max(variance, 0).squareRoot() / abs(y.mean) : nil)
+                spread = mcse.map { $0 * Double(r).squareRoot() }
             }
             guard estimate.isFinite, mcse?.isFinite ?? true else {
                 let at = output.index.map { "[\($0)]" } ?? ""
                 throw RunError(description: "cell \(cell): \(output.quantity)\(at) came out \(estimate.isFinite ? "with a non-finite spread" : String(describing: estimate)) (overflow or an invalid operation)")
             }
-            return Estimate(output: output, estimate: estimate, mcse: mcse)
+            return Estimate(output: output, estimate: estimate, mcse: mcse, sd: spread, replications: r)
         }
     }
 }

@@ -24,7 +24,7 @@ public enum Claims {
         if !ratios.isEmpty, let full = r.scalar("recovery_error_full", rotated), let diag = r.scalar("recovery_error_diag", rotated) {
             let sorted = ratios.map(\.estimate).sorted()
             rotationFails = diag.estimate > 0.1
-            evidence.append("Rotated H = QΛQᵀ: diag E[ggᵀ] is σ²·diag(H²), \(significant(sorted.first!))–\(significant(sorted.last!)) times the diagonal law σ²Hᵢᵢ² (\(agreement(ratios).agreeing) of \(ratios.count) within \(Int(agreementBound)) MCSE of T2); Adam's √v̂/σ misses diag H by \(diag.described) (relative error), while the full matrix's square root recovers H to \(full.described).")
+            evidence.append("Rotated H = QΛQᵀ: diag E[ggᵀ] is σ²·diag(H²), \(EstimateText.significant(sorted.first!))–\(EstimateText.significant(sorted.last!)) times the diagonal law σ²Hᵢᵢ² (\(agreement(ratios).agreeing) of \(ratios.count) within \(Int(agreementBound)) MCSE of T2); Adam's √v̂/σ misses diag H by \(diag.described) (relative error), while the full matrix's square root recovers H to \(full.described).")
         }
         let verdict: Verdict = !t1Holds ? .fails : (rotationFails ? .holdsUnderConditions : .holdsExactly)
         return ClaimDecision(
@@ -81,7 +81,7 @@ public enum Claims {
             r.rows("rel_var", uncorrelated.merging(["beta2": b]) { $1 }).first.map { row in
                 // √Var(v̂)/v, its MCSE by the delta method: mcse/(2√x).
                 let sd = row.estimate.squareRoot()
-                return "\(significant(sd)) ± \(significant((row.mcse ?? 0) / (2 * sd))) at β₂ = \(MarkdownText.escape(b))"
+                return "\(EstimateText.estimate(sd, mcse: (row.mcse ?? 0) / (2 * sd))) at β₂ = \(MarkdownText.escape(b))"
             }
         }
         evidence.append("Relative sd of v̂ (ρ = 0): " + sd.joined(separator: ", ") + ": only a long average estimates E[g²] well.")

@@ -46,7 +46,7 @@ public struct StudyReport {
         func exponents(_ optimizer: String, _ beta2: String) -> String? {
             guard let below = d.scalar("exponent_below", ["optimizer": optimizer, "beta2": beta2]),
                   let above = d.scalar("exponent_above", ["optimizer": optimizer, "beta2": beta2]) else { return nil }
-            return "\(String(format: "%.2f", below.estimate)) below h_c and \(String(format: "%.2f", above.estimate)) above"
+            return "\(EstimateText.estimate(below.estimate, mcse: below.mcse)) below h_c and \(EstimateText.estimate(above.estimate, mcse: above.mcse)) above"
         }
         func gap(_ optimizer: String, _ beta2: String) -> Double? {
             d.rows("sqrt_v_gap", ["optimizer": optimizer, "beta2": beta2]).map { abs($0.estimate) }.max()
@@ -61,11 +61,11 @@ public struct StudyReport {
         }
         if let edge = studies["dynamics-edge"], let b = edge.values(of: "beta2").last,
            let above = edge.scalar("exponent_above", ["optimizer": "adam", "beta2": b]) {
-            text += " Over eight decades of curvature Adam's exponent reaches \(String(format: "%.2f", above.estimate)) above h_c, on its way to 2."
+            text += " Over eight decades of curvature Adam's exponent reaches \(EstimateText.estimate(above.estimate, mcse: above.mcse)) above h_c, on its way to 2."
         }
         let gaps = betas.compactMap { b in
             let worst = ["rmsprop", "adam"].compactMap { gap($0, b) }.max()
-            return worst.map { "\(String(format: "%.2g", 100 * $0))% at β₂ = \(MarkdownText.escape(b))" }
+            return worst.map { "\(EstimateText.percent($0)) at β₂ = \(MarkdownText.escape(b))" }
         }
         if !gaps.isEmpty {
             text += " β₂ decides whether this picture holds: the simulated √v stays within " + gaps.joined(separator: ", ") + " of the β₂ → 1 fixed point (largest gap over coordinates, RMSProp and Adam)."

@@ -8,10 +8,10 @@ extension ResultRow {
     /// Whether the estimate lies within ``agreementBound`` MCSE of its theory.
     public var agrees: Bool { z.map { abs($0) <= agreementBound } ?? false }
 
-    /// "1.998 ± 0.002 (theory 2)".
+    /// "1.9980 ± 0.0020 (theory 2.0000)", through ``EstimateText``.
     public var described: String {
-        let value = "\(significant(estimate))" + (mcse.map { " ± \(significant($0))" } ?? "")
-        return value + (theory.map { " (\(theoryIsLimit ? "limit" : "theory") \(significant($0)))" } ?? "")
+        EstimateText.estimate(estimate, mcse: mcse)
+            + (theory.map { " (\(theoryIsLimit ? "limit" : "theory") \(EstimateText.like($0, estimate: estimate, mcse: mcse)))" } ?? "")
     }
 }
 
@@ -24,9 +24,4 @@ public func agreement(_ rows: [ResultRow]) -> (agreeing: Int, total: Int) {
 /// The rule the issues set for a table: at least 99% of its rows agree with their theory.
 public func mostlyAgree(_ counts: (agreeing: Int, total: Int)) -> Bool {
     counts.agreeing * 100 >= counts.total * 99
-}
-
-public func significant(_ x: Double) -> String {
-    let text = String(format: "%.4g", x)
-    return text
 }

@@ -83,9 +83,10 @@ public struct StudyResults: Sendable {
     public static let maximumGridValues = 1024
     /// The columns every result CSV has (CONTRACT.md, "Result files").
     public static let fixedColumns = ["cell", "quantity", "index", "estimate", "mcse", "theory"]
-    /// Columns a result CSV may have besides the fixed ones and the grid's: `theory_kind` (absent
-    /// from files written before it existed, whose theories were all meant as exact).
-    public static let optionalColumns = ["theory_kind"]
+    /// Columns a result CSV may have besides the fixed ones and the grid's (absent from files
+    /// written before they existed): `theory_kind` (without it, every theory was meant as exact),
+    /// `replications` and `sd`.
+    public static let optionalColumns = ["theory_kind", "replications", "sd"]
 
     /// Reads `NAME.csv` and `NAME.json` from `directory`. Every file is read as a regular file
     /// within its size limit, never through a symbolic link, and checked as a config is: a bad

@@ -52,4 +52,25 @@ struct CommittedResultsTests {
             }
         }
     }
+
+    /// Every NAME.md and REPORT.md prints numbers through the one formatter (EstimateText): each
+    /// "estimate ± mcse" has an MCSE of at most two significant digits and an estimate to the same
+    /// decimal place, and no C-style exponent ("3.089e-06") appears.
+    @Test func tablesUseTheOneFormatter() throws {
+        let pair = try Regex(#"(-?[0-9]+(?:\.([0-9]+))?) ± ([0-9]+(?:\.([0-9]+))?)"#)
+        for folder in ["results", "results/quick"] {
+            let url = Self.root.appendingPathComponent(folder)
+            for file in try FileManager.default.contentsOfDirectory(atPath: url.path) where file.hasSuffix(".md") {
+                let text = try String(contentsOf: url.appendingPathComponent(file), encoding: .utf8)
+                #expect(text.firstMatch(of: try Regex(#"[0-9]e[-+][0-9]"#)) == nil, "\(folder)/\(file): a C-style exponent")
+                for match in text.matches(of: pair) {
+                    let estimateDecimals = match.output[2].substring?.count ?? 0
+                    let mcse = String(match.output[3].substring ?? "")
+                    let mcseDecimals = match.output[4].substring?.count ?? 0
+                    let significant = mcse.filter(\.isNumber).drop { $0 == "0" }.count
+                    #expect(significant <= 2 && estimateDecimals == mcseDecimals, "\(folder)/\(file): \(match.output[0].substring ?? "")")
+                }
+            }
+        }
+    }
 }

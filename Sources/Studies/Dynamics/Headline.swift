@@ -12,7 +12,7 @@ extension Dynamics {
             ## Headline: which law v follows, by optimizer and β₂
 
             Exponent of v = E[g²] against h, fitted across coordinates below h_c/\(format(regimeMargin)) and above \(format(regimeMargin))·h_c
-            (h_c = 4L²σₙ²/(Bη²), T5's 16σₙ²/(Bη²) for L = 2), mean over chains with its 95% CI; "T5" is the
+            (h_c = 4L²σₙ²/(Bη²), T5's 16σₙ²/(Bη²) for L = 2), mean over chains with its 95% CI (Student's t, R − 1 degrees of freedom); "T5" is the
             same fit applied to T5's stationary theory (SGD's closed form, the β₂ → 1 fixed point of RMSProp
             and Adam), whose asymptotic laws are 1 (Gauss–Newton) below and 2 (square root) above for the
             adaptive methods. Gap: the largest |√v/u − 1| over coordinates. Var(δ) slope: log-log slope of
@@ -24,12 +24,12 @@ extension Dynamics {
 
             """
         for row in rows {
-            let cells = [row.optimizer, format(row.beta2), significant(row.crossover),
-                         row.below.map(interval) ?? "–", row.below?.output.theory.value.map(fixed3) ?? "–",
-                         row.above.map(interval) ?? "–", row.above?.output.theory.value.map(fixed3) ?? "–",
-                         row.gap.map(percent) ?? "–", row.isotropy.map { fixed3($0.estimate) } ?? "–",
-                         row.sharpness.map { fixed3($0.estimate) } ?? "–",
-                         row.sharpness?.output.theory.value.map(fixed3) ?? "–", fixed3(row.limit)]
+            let cells = [row.optimizer, format(row.beta2), EstimateText.significant(row.crossover, digits: 3),
+                         row.below.map(interval) ?? "–", row.below.map(theory) ?? "–",
+                         row.above.map(interval) ?? "–", row.above.map(theory) ?? "–",
+                         row.gap.map { EstimateText.percent($0) } ?? "–", row.isotropy.map(estimate) ?? "–",
+                         row.sharpness.map(estimate) ?? "–", row.sharpness.map(theory) ?? "–",
+                         EstimateText.significant(row.limit)]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
         text += "\n" + verdicts(rows).map { "- \($0)\n" }.joined()
@@ -40,27 +40,29 @@ extension Dynamics {
     static func verdicts(_ rows: [HeadlineRow]) -> [String] {
         var lines: [String] = []
         if let sgd = rows.first(where: { $0.optimizer == "sgd" }), let below = sgd.below, let above = sgd.above {
-            lines.append("SGD follows the Gauss–Newton law (C4), not the square-root law: exponents \(interval(below)) below and \(interval(above)) above h_c, although Var(δ) is nearly isotropic (slope \(sgd.isotropy.map { fixed3($0.estimate) } ?? "–") against h, where C2 needs 0).")
+            lines.append("SGD follows the Gauss–Newton law (C4), not the square-root law: exponents \(interval(below)) below and \(interval(above)) above h_c, although Var(δ) is nearly isotropic (slope \(sgd.isotropy.map(estimate) ?? "–") against h, where C2 needs 0).")
         }
         for name in ["rmsprop", "adam"] {
             let own = rows.filter { $0.optimizer == name }
             guard let best = own.max(by: { $0.beta2 < $1.beta2 }), let below = best.below, let above = best.above else { continue }
-            let sharp = best.sharpness.map { "\(fixed3($0.estimate)) against the limit \(fixed3(best.limit))" } ?? "–"
-            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(above.output.theory.value.map(fixed3) ?? "–")), the Gauss–Newton law below, \(interval(below)) (T5: \(below.output.theory.value.map(fixed3) ?? "–")); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
-            let gaps = own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(percent($0)) at β₂ = \(format(row.beta2))" } }
+            let sharp = best.sharpness.map { "\(estimate($0)) against the limit \(EstimateText.significant(best.limit))" } ?? "–"
+            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(theory(above))), the Gauss–Newton law below, \(interval(below)) (T5: \(theory(below))); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
+            let gaps = own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(EstimateText.percent($0)) at β₂ = \(format(row.beta2))" } }
             let broken = own.filter { ($0.gap ?? 0) > 0.02 }.map(\.beta2)
             lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → 1 fixed point: \(gaps.joined(separator: ", ")); " + (broken.isEmpty ? "within 2% at every β₂ run." : "the fixed-point picture breaks (gap > 2%) at β₂ ≤ \(format(broken.max()!))."))
         }
         return lines
     }
 
+    /// "1.234 [1.221, 1.247]": the estimate and its 95% interval (``EstimateText``).
     private static func interval(_ e: Estimate) -> String {
-        guard let mcse = e.mcse else { return fixed3(e.estimate) }
-        return "\(fixed3(e.estimate)) [\(fixed3(e.estimate - 1.96 * mcse)), \(fixed3(e.estimate + 1.96 * mcse))]"
+        "\(EstimateText.like(e.estimate, estimate: e.estimate, mcse: e.mcse)) \(EstimateText.interval(e.estimate, mcse: e.mcse, replications: e.replications))"
     }
-    private static func fixed3(_ x: Double) -> String { String(format: "%.3f", x) }
-    private static func significant(_ x: Double) -> String { String(format: "%.3g", x) }
-    private static func percent(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
+    private static func estimate(_ e: Estimate) -> String { EstimateText.estimate(e.estimate, mcse: e.mcse) }
+    /// The theory to the estimate's decimal place, "–" without one.
+    private static func theory(_ e: Estimate) -> String {
+        e.output.theory.value.map { EstimateText.like($0, estimate: e.estimate, mcse: e.mcse) } ?? "–"
+    }
 }
 
 /// One cell of `dynamics` as the headline reads it.
