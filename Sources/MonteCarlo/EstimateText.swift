@@ -67,7 +67,11 @@ public enum EstimateText {
         init(_ x: Double, _ mcse: Double) {
             let lead = Int(floor(log10(max(abs(x), mcse))))
             exponent = lead >= -3 && lead < 6 ? 0 : lead
-            let mcseLead = Int(floor(log10(mcse))) - exponent
+            var mcseLead = Int(floor(log10(mcse))) - exponent
+            // 0.0996 rounds to 0.10: two digits at the next power of ten, not 0.100.
+            let scaled = mcse / pow(10, Double(exponent))
+            let unit = pow(10, Double(mcseLead - EstimateText.mcseDigits + 1))
+            if (scaled / unit).rounded() * unit >= pow(10, Double(mcseLead + 1)) { mcseLead += 1 }
             decimals = max(0, EstimateText.mcseDigits - 1 - mcseLead)
         }
 

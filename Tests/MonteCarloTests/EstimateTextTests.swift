@@ -12,6 +12,7 @@ struct EstimateTextTests {
         #expect(EstimateText.estimate(637.87, mcse: 18.32) == "638 ± 18")
         #expect(EstimateText.estimate(3.14159e-8, mcse: 1.234e-10) == "(3.142 ± 0.012)·10⁻⁸")
         #expect(EstimateText.estimate(1.5, mcse: nil) == "1.500")
+        #expect(EstimateText.estimate(0.5, mcse: 0.0996) == "0.50 ± 0.10")  // not 0.100: two digits
         #expect(EstimateText.like(0.7615, estimate: 0.76161, mcse: 0.0001237) == "0.76150")
     }
 
