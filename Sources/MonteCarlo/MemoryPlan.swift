@@ -106,3 +106,22 @@ extension Config {
         }
     }
 }
+
+extension Config {
+    /// What `hessian-study check` prints of a valid config: its size (cells, replications in all,
+    /// rows and bytes of the CSV, memory) and each cell's notes (``Study/notes(_:)``).
+    public var summary: [String] {
+        let widths = cells.map { study.statisticsWidth($0) }
+        let rows = widths.reduce(0, +)
+        // About 90 bytes a CSV row (the committed tables: 70–110).
+        let csvBytes = Double(rows) * 90
+        var lines = ["\(name): study \(study.name), \(cells.count) cell\(cells.count == 1 ? "" : "s") × \(replications) replications = \(cells.count * replications) replications in all; \(rows) estimates (a CSV of about \(MemoryBudget.describe(csvBytes))); memory \(MemoryBudget.describe(memoryEstimate)) with one thread"]
+        for cell in cells {
+            let notes = study.notes(cell)
+            guard !notes.isEmpty else { continue }
+            let labels = cell.gridValues.map { "\($0.name) = \($0.value.compactText)" }.joined(separator: ", ")
+            lines += notes.map { "  cell \(cell.index)\(labels.isEmpty ? "" : " (" + labels + ")"): \($0)" }
+        }
+        return lines
+    }
+}

@@ -53,6 +53,11 @@ public protocol Study: Sendable {
     /// building layout and gives the outputs their theory.
     static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots
 
+    /// What `hessian-study check` says of a valid cell before it runs, beyond its size: where the
+    /// crossover h_c falls in the spectrum, say, with a warning when every coordinate lies on one
+    /// side of it. The default says nothing.
+    static func notes(_ cell: Cell) -> [String]
+
     /// Prepares a validated cell; `design` is the cell's own stream for any random part of the
     /// model that stays fixed across replications (a Haar rotation, say).
     init(cell: Cell, design: RandomStream) throws
@@ -74,6 +79,19 @@ public protocol Study: Sendable {
 
 extension Study {
     public static func headline(_ results: [CellResult]) -> String? { nil }
+
+    public static func notes(_ cell: Cell) -> [String] { [] }
+
+    /// Where a crossover `hc` falls among `h`: how many coordinates lie below hc/`margin` and
+    /// above `margin`·hc, and a warning when all lie on one side (the run then sees one law only).
+    public static func crossoverNote(_ hc: Double, _ h: [Double], margin: Double) -> String {
+        let below = h.filter { $0 <= hc / margin }.count, above = h.filter { $0 >= hc * margin }.count
+        let sides = margin == 1 ? ("h_c", "h_c") : ("h_c/\(format(margin))", "\(format(margin))·h_c")
+        var note = "h_c = \(EstimateText.significant(hc, digits: 3)) in a spectrum from \(EstimateText.significant(h.min() ?? 0, digits: 3)) to \(EstimateText.significant(h.max() ?? 0, digits: 3)): \(below) of \(h.count) coordinates below \(sides.0), \(above) above \(sides.1)"
+        if below == h.count || h.allSatisfy({ $0 < hc }) { note += "; warning: every coordinate is below h_c, so only the Gauss–Newton side is seen" }
+        if above == h.count || h.allSatisfy({ $0 > hc }) { note += "; warning: every coordinate is above h_c, so only the square-root side is seen" }
+        return note
+    }
 
     /// The most statistics a replication of `cell` writes, from a counting layout: what the
     /// engine sizes the cell's statistics table by.
@@ -140,6 +158,14 @@ public enum MemoryBudget {
         if gb < 100 { return String(format: "%.1f", gb) }
         if gb < 1e15 { return String(format: "%.0f", gb) }
         return String(format: "%.1e", gb)
+    }
+
+    /// Bytes for people: "730 GB", "12 MB", "3.4 kB".
+    public static func describe(_ bytes: Double) -> String {
+        for (unit, size) in [("GB", 1e9), ("MB", 1e6), ("kB", 1e3)] where bytes >= size {
+            return EstimateText.significant(bytes / size, digits: 2) + " " + unit
+        }
+        return "\(Int(bytes)) bytes"
     }
 }
 

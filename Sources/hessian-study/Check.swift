@@ -6,7 +6,8 @@ import Studies
 extension HessianStudy {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check configs without running them: exit 0 if every one is valid, 2 with one line naming the file and key if not."
+            abstract: "Check configs without running them: exit 0 if every one is valid, 2 with one line naming the file and key if not.",
+            discussion: "For a valid config it prints its size (cells, replications, estimates, the CSV's size, memory) and, per cell, where the crossover h_c falls in the spectrum, with a warning when every coordinate is on one side."
         )
 
         @Argument(help: ArgumentHelp("Config files (JSON).", valueName: "config"))
@@ -25,6 +26,8 @@ extension HessianStudy {
                     print("\(config.name) \(String(format: "%.0f", config.memoryEstimate))")
                 } else if name {
                     print(config.name)
+                } else {
+                    config.summary.forEach { print($0) }
                 }
             }
         }

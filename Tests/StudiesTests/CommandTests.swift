@@ -156,3 +156,21 @@ struct ProgressTests {
         #expect(screen.contains("p: cell 1/2,") && screen.contains("replications,") && screen.contains("ETA"), "\(screen.prefix(600))")
     }
 }
+
+/// `check` on a valid config says how big the run is and where h_c falls, before anything runs.
+struct CheckSummaryTests {
+    @Test func checkPrintsTheSizeAndWhereTheCrossoverFalls() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("c.json")
+        // h_c = 4L²σₙ²/(Bη²) = 16 for RMSProp (L = 2) with σₙ = 1, B = 1, η = 1: the spectrum [1, 2] lies below it.
+        try Data(#"{"name": "c", "study": "dynamics", "seed": 1, "replications": 3, "fixed": {"optimizer": "rmsprop", "lr": 1, "noise_sigma": 1, "spectrum": [1, 2], "steps": 10}}"#.utf8).write(to: file)
+        let result = try hessianStudy(["check", file.path])
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("c: study dynamics, 1 cell × 3 replications = 3 replications in all; ") == true, "\(result.out)")
+        #expect(lines.contains { $0.contains("h_c = 16.0 in a spectrum from 1.00 to 2.00: 2 of 2 coordinates below h_c/4, 0 above 4·h_c; warning: every coordinate is below h_c") }, "\(result.out)")
+        // --name prints the name alone, as the Slurm scripts expect.
+        #expect(try hessianStudy(["check", "--name", file.path]).out == "c\n")
+    }
+}

@@ -96,6 +96,15 @@ public struct Dynamics: Study {
         return 4 * limit * limit * sigmaN * sigmaN / (Double(cell[batch]) * eta * eta)
     }
 
+    /// Where h_c falls in the spectrum, and whether the exponents on both sides can be fitted.
+    public static func notes(_ cell: Cell) -> [String] {
+        let regimes = regimes(cell)
+        var notes = [crossoverNote(crossover(cell), cell[spectrum].values, margin: regimeMargin)]
+        if regimes.below == nil { notes.append("no exponent below h_c: fewer than two distinct curvatures below h_c/\(format(regimeMargin))") }
+        if regimes.above == nil { notes.append("no exponent above h_c: fewer than two distinct curvatures above \(format(regimeMargin))·h_c") }
+        return notes
+    }
+
     /// The stationary theory of one cell, per coordinate: (E[g²], Var(δ), u) — u only for the
     /// adaptive methods with a fixed point; nil for AdaBelief, or where no stable state exists.
     static func theory(_ cell: Cell) -> [(v: Double, varianceOfDelta: Double, u: Double?)]? {

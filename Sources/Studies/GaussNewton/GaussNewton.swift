@@ -78,6 +78,15 @@ public struct GaussNewton: Study {
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
 
+    /// Away from θ* (s > 0), where T3's two terms cross: h_c = c/a with a = s²(1 + 1/B) and
+    /// c = (σₙ² + s²Σh)/B (homoscedastic linear model).
+    public static func notes(_ cell: Cell) -> [String] {
+        let s = cell[spread], b = Double(cell[batch]), sigmaN = cell[noiseSigma], h = cell[spectrum].values
+        guard s > 0 else { return [] }
+        let a = s * s * (1 + 1 / b), c = (sigmaN * sigmaN + s * s * h.reduce(0, +)) / b
+        return [crossoverNote(c / a, h, margin: 1)]
+    }
+
     /// d = the spectrum's count: h and θ* (design); preparing a cell computes the theory in
     /// three arrays of d (v, the Gauss–Newton law, the optional ratios at twice the size), the
     /// set of distinct h and the slope fits; a worker holds eight arrays of d, and each
