@@ -36,9 +36,15 @@ public struct Output: Sendable, Equatable {
     public var index: Int?
     public var theory: Theory
     public var summary: Summary
+    /// The coordinate's curvature (Hᵢᵢ, or the input variance) on a per-coordinate output.
+    public var h: Double?
+    /// Why the estimand is not available in this cell; such an output has no statistic, and its
+    /// row in the CSV an empty estimate.
+    public var note: String?
 
-    public init(_ quantity: String, index: Int? = nil, theory: Theory = .none, summary: Summary = .mean) {
-        (self.quantity, self.index, self.theory, self.summary) = (quantity, index, theory, summary)
+    public init(_ quantity: String, index: Int? = nil, theory: Theory = .none, summary: Summary = .mean,
+                h: Double? = nil, note: String? = nil) {
+        (self.quantity, self.index, self.theory, self.summary, self.h, self.note) = (quantity, index, theory, summary, h, note)
     }
 }
 
@@ -83,8 +89,11 @@ public struct OutputLayout: Sendable {
     public let isCounting: Bool
     /// The statistics a replication writes (an upper bound when counting).
     public private(set) var count = 0
-    /// Blocks of outputs in slot order: quantity, first slot, count, summary (built only).
-    private var blocks: [(quantity: String, start: Int, count: Int, isVector: Bool, summary: Summary)] = []
+    /// Blocks of outputs in slot order: quantity, first slot, count, summary, and for an output not
+    /// available in the cell the note why (built only).
+    private var blocks: [(quantity: String, start: Int, count: Int, isVector: Bool, summary: Summary, note: String?)] = []
+    /// The curvature of each coordinate, shown beside per-coordinate outputs of as many coordinates.
+    private var curvature: [Double]?
     /// Theory per block (built only), as a function of the coordinate.
     private var theories: [@Sendable (Int) -> Theory] = []
 
@@ -94,9 +103,18 @@ public struct OutputLayout: Sendable {
     /// A layout that only counts.
     public init(counting: Void) { isCounting = true }
 
-    /// A scalar output, if `present` (evaluated only when building).
-    public mutating func scalar(_ quantity: String, when present: @autoclosure () -> Bool = true) -> Slot? {
-        guard isCounting || present() else { return nil }
+    /// A scalar output, if `present` (evaluated only when building). When it is not and
+    /// `otherwise` says why, the output is kept, without a statistic, as a row with an empty
+    /// estimate and that note: a reader sees that the estimand is missing and why.
+    public mutating func scalar(_ quantity: String, when present: @autoclosure () -> Bool = true,
+                                otherwise note: @autoclosure () -> String? = nil) -> Slot? {
+        guard isCounting || present() else {
+            if let note = note() {
+                blocks.append((quantity, count, 1, false, .mean, note))
+                theories.append { _ in .none }
+            }
+            return nil
+        }
         return Slot(position: add(quantity, count: 1, isVector: false, summary: .mean))
     }
 
@@ -117,7 +135,7 @@ public struct OutputLayout: Sendable {
         let start = self.count
         self.count += count
         if !isCounting {
-            blocks.append((quantity, start, count, isVector, summary))
+            blocks.append((quantity, start, count, isVector, summary, nil))
             theories.append { _ in .none }
         }
         return start
@@ -139,21 +157,30 @@ public struct OutputLayout: Sendable {
     }
 
     private mutating func setTheory(at start: Int, _ theory: @escaping @Sendable (Int) -> Theory) {
-        guard let block = blocks.firstIndex(where: { $0.start == start }) else { return }
+        guard let block = blocks.firstIndex(where: { $0.start == start && $0.note == nil }) else { return }
         theories[block] = theory
     }
 
-    /// Every output, in slot order (building mode).
+    /// Shows `h` beside every per-coordinate output of `h.count` coordinates (the `h` column).
+    public mutating func setCurvature(_ h: [Double]) { curvature = h }
+
+    /// Every output with a statistic, in slot order (building mode).
     public var outputs: [Output] {
         precondition(!isCounting, "a counting layout keeps no outputs")
         var outputs: [Output] = []
         outputs.reserveCapacity(count)
-        for (block, theory) in zip(blocks, theories) {
+        for (block, theory) in zip(blocks, theories) where block.note == nil {
+            let h = block.isVector && curvature?.count == block.count ? curvature : nil
             for i in 0..<block.count {
-                outputs.append(Output(block.quantity, index: block.isVector ? i : nil, theory: theory(i), summary: block.summary))
+                outputs.append(Output(block.quantity, index: block.isVector ? i : nil, theory: theory(i), summary: block.summary, h: h?[i]))
             }
         }
         return outputs
+    }
+
+    /// The outputs not available in this cell, each with its note (building mode).
+    public var missing: [Output] {
+        blocks.filter { $0.note != nil }.map { Output($0.quantity, note: $0.note) }
     }
 }
 

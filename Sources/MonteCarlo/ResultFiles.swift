@@ -36,14 +36,18 @@ public struct ResultFiles {
     /// means "not available". Depends only on the config: byte-identical across thread counts.
     public var csv: String {
         let gridNames = config.cells.first?.gridValues.map(\.name) ?? []
-        var lines = [(["cell"] + gridNames + ["quantity", "index", "estimate", "mcse", "theory", "theory_kind", "replications", "sd"]).map(csvField).joined(separator: ",")]
+        var lines = [(["cell"] + gridNames + ["quantity", "index", "h", "estimate", "mcse", "theory", "theory_kind", "replications", "sd", "note"]).map(csvField).joined(separator: ",")]
         for result in results {
             let prefix = ([String(result.cell.index)] + result.cell.gridValues.map { csvField(label($0.value)) })
                 .joined(separator: ",")
             for e in result.estimates {
-                let fields = [csvField(e.output.quantity), e.output.index.map(String.init) ?? "",
+                let fields = [csvField(e.output.quantity), e.output.index.map(String.init) ?? "", e.output.h.map(format) ?? "",
                               format(e.estimate), e.mcse.map(format) ?? "", e.output.theory.value.map(format) ?? "",
-                              e.output.theory.kind, String(e.replications), e.sd.map(format) ?? ""]
+                              e.output.theory.kind, String(e.replications), e.sd.map(format) ?? "", ""]
+                lines.append(prefix + "," + fields.joined(separator: ","))
+            }
+            for output in result.unavailable {
+                let fields = [csvField(output.quantity), "", "", "", "", "", "", String(config.replications), "", csvField(output.note ?? "")]
                 lines.append(prefix + "," + fields.joined(separator: ","))
             }
         }
@@ -83,6 +87,9 @@ public struct ResultFiles {
                                        e.mcse.map { EstimateText.like($0, estimate: e.estimate, mcse: $0) } ?? "", interval,
                                        theoryText(e), zScore(e).map(EstimateText.z) ?? ""]
                 text += "| " + cells.joined(separator: " | ") + " |\n"
+            }
+            if !result.unavailable.isEmpty {
+                text += "\nNot available in this cell: " + result.unavailable.map { "\($0.quantity) (\(MarkdownText.escape($0.note ?? "")))" }.joined(separator: "; ") + ".\n"
             }
         }
         return text

@@ -58,7 +58,8 @@ public final class RunStatistics: @unchecked Sendable {
             throw RunError(description: "cell \(cell), replication \(replication) was never computed")
         }
         return try zip(config.cells, zip(studies, tables)).map { cell, pair in
-            CellResult(cell: cell, estimates: try Runner.summarise(pair.0.outputs, pair.1, cell: cell.index))
+            CellResult(cell: cell, estimates: try Runner.summarise(pair.0.outputs, pair.1, cell: cell.index),
+                       unavailable: pair.0.unavailable)
         }
     }
 }

@@ -19,10 +19,11 @@ public struct Estimate: Sendable, Equatable {
     }
 }
 
-/// The estimates of one cell.
+/// The estimates of one cell, and the estimands it cannot give (with their notes).
 public struct CellResult: Sendable {
     public let cell: Cell
     public let estimates: [Estimate]
+    public var unavailable: [Output] = []
 }
 
 /// A run failure that is not the config's fault (exit 1).

@@ -65,6 +65,10 @@ public protocol Study: Sendable {
     /// What each replication estimates, in the order ``replicate(_:_:_:)`` writes it.
     var outputs: [Output] { get }
 
+    /// Estimands the cell cannot give, each with a note why (``OutputLayout/missing``): kept as
+    /// rows with an empty estimate. The default is none.
+    var unavailable: [Output] { get }
+
     /// A worker's scratch memory for this cell.
     func makeWorkspace() throws -> Workspace
 
@@ -81,6 +85,8 @@ extension Study {
     public static func headline(_ results: [CellResult]) -> String? { nil }
 
     public static func notes(_ cell: Cell) -> [String] { [] }
+
+    public var unavailable: [Output] { [] }
 
     /// Where a crossover `hc` falls among `h`: how many coordinates lie below hc/`margin` and
     /// above `margin`·hc, and a warning when all lie on one side (the run then sees one law only).

@@ -85,8 +85,9 @@ public struct StudyResults: Sendable {
     public static let fixedColumns = ["cell", "quantity", "index", "estimate", "mcse", "theory"]
     /// Columns a result CSV may have besides the fixed ones and the grid's (absent from files
     /// written before they existed): `theory_kind` (without it, every theory was meant as exact),
-    /// `replications` and `sd`.
-    public static let optionalColumns = ["theory_kind", "replications", "sd"]
+    /// `replications`, `sd`, `h` (a coordinate's curvature) and `note` (why a row has no
+    /// estimate: such a row is read as the estimand's absence, not as a number).
+    public static let optionalColumns = ["theory_kind", "replications", "sd", "h", "note"]
 
     /// Reads `NAME.csv` and `NAME.json` from `directory`. Every file is read as a regular file
     /// within its size limit, never through a symbolic link, and checked as a config is: a bad
@@ -171,7 +172,7 @@ public struct StudyResults: Sendable {
         }
         let position = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
         let gridColumns = header.filter { !fixedColumns.contains($0) && !optionalColumns.contains($0) }
-        let kindAt = position["theory_kind"]
+        let kindAt = position["theory_kind"], noteAt = position["note"]
         if let config {
             let expected = config.cells.first?.gridValues.map(\.name) ?? []
             guard Set(gridColumns) == Set(expected) else {
@@ -210,6 +211,7 @@ public struct StudyResults: Sendable {
             }) else {
                 throw fail(line, "quantity must be a name of letters, digits and _, got \(Text.quoted(quantity))")
             }
+            if let noteAt, !fields[noteAt].isEmpty, fields[estimateAt].isEmpty { continue }
             guard let estimate = finite(fields[estimateAt]) else {
                 throw fail(line, "estimate must be a finite number, got \(Text.quoted(fields[estimateAt]))")
             }

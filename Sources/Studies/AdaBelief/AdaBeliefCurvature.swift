@@ -74,6 +74,7 @@ public struct AdaBeliefCurvature: Study {
         let (variancePart, meanPart) = Self.centredExpectation(beta1: beta1, beta2: beta2, steps: steps, burnIn: burnIn)
         var layout = OutputLayout()
         slots = Self.declareOutputs(cell, &layout)
+        layout.setCurvature(h)
         layout.setTheory(slots.secondMoment) { i in .exact(h[i] * h[i] * (c * c + sigma * sigma)) }
         layout.setTheory(slots.centred) { i in .exact(h[i] * h[i] * (sigma * sigma * variancePart + c * c * meanPart)) }
         outputs = layout.outputs

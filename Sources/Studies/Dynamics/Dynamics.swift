@@ -51,6 +51,7 @@ public struct Dynamics: Study {
     public static let regimeMargin = 4.0
     let slots: Slots
     public let outputs: [Output]
+    public let unavailable: [Output]
 
     /// Where a replication writes: the time averages of gᵢ², δᵢ² and (adaptive methods) of the
     /// preconditioned curvature ηhᵢ/(√v̂ᵢ + ε) against Newton's 1; √v's gap to the fixed point
@@ -60,7 +61,10 @@ public struct Dynamics: Study {
         let v: VectorSlot, varianceOfDelta: VectorSlot
         let newtonRatio: VectorSlot?, sqrtVGap: VectorSlot?
         let sharpness: Slot
-        let exponentBelow: Slot?, exponentAbove: Slot?, varianceSlope: Slot?
+        let exponentBelow: Slot?, exponentAbove: Slot?
+        /// h_c = 4L²σₙ²/(Bη²), the same in every replication: a row for readers, its theory itself.
+        let crossover: Slot
+        let varianceSlope: Slot?
     }
 
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
@@ -69,8 +73,11 @@ public struct Dynamics: Study {
                      newtonRatio: optimizer.isAdaptive ? layout.vector("newton_ratio", count: d) : nil,
                      sqrtVGap: optimizer.isAdaptive && optimizer.hasTheory ? layout.vector("sqrt_v_gap", count: d) : nil,
                      sharpness: layout.scalar("sharpness")!,
-                     exponentBelow: layout.scalar("exponent_below", when: regimes(cell).below != nil),
-                     exponentAbove: layout.scalar("exponent_above", when: regimes(cell).above != nil),
+                     exponentBelow: layout.scalar("exponent_below", when: regimes(cell).below != nil,
+                                                  otherwise: "fewer than two distinct curvatures below h_c/\(format(regimeMargin))"),
+                     exponentAbove: layout.scalar("exponent_above", when: regimes(cell).above != nil,
+                                                  otherwise: "fewer than two distinct curvatures above \(format(regimeMargin))·h_c"),
+                     crossover: layout.scalar("h_c")!,
                      varianceSlope: layout.scalar("var_delta_slope", when: cell[spectrum].hasDistinctValues))
     }
 
@@ -180,6 +187,8 @@ public struct Dynamics: Study {
         let kind: @Sendable (Double) -> Theory = { isLimit ? .limit($0) : .exact($0) }
         var layout = OutputLayout()
         let slots = Self.declareOutputs(cell, &layout)
+        layout.setCurvature(h)
+        layout.setTheory(slots.crossover, .exact(crossover))
         if let v, let variance {
             layout.setTheory(slots.v) { kind(v[$0]) }
             layout.setTheory(slots.varianceOfDelta) { kind(variance[$0]) }
@@ -195,6 +204,7 @@ public struct Dynamics: Study {
         if let slot = slots.varianceSlope { layout.setTheory(slot, try fit(variance, Array(h.indices))) }
         self.slots = slots
         outputs = layout.outputs
+        unavailable = layout.missing
         fixedPoint = u
     }
 
@@ -214,6 +224,7 @@ public struct Dynamics: Study {
         func exponent(_ indices: [Int]) throws -> Double { try LogLogFit.slope(h: indices.map { h[$0] }, v: indices.map { v[$0] })! }
         if let slot = slots.exponentBelow, let below { statistics[slot] = try exponent(below) }
         if let slot = slots.exponentAbove, let above { statistics[slot] = try exponent(above) }
+        statistics[slots.crossover] = crossover
         if let slot = slots.varianceSlope { statistics[slot] = try LogLogFit.slope(h: h, v: variance)! }
     }
 }

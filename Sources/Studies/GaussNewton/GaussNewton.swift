@@ -49,6 +49,7 @@ public struct GaussNewton: Study {
     let optimum: [Double]
     let slots: Slots
     public let outputs: [Output]
+    public let unavailable: [Output]
 
     /// Where a replication writes: v = E[g_B²] (T3); the slope of log v on log h and the local
     /// slopes (they need distinct h); C4's prediction σₙ²E[JᵢJᵢ]/B and v over it; and, away from
@@ -66,7 +67,7 @@ public struct GaussNewton: Study {
         let d = cell[spectrum].count
         let distinct = cell[spectrum].hasDistinctValues
         let v = layout.vector("v", count: d)!
-        let slope = layout.scalar("slope", when: distinct)
+        let slope = layout.scalar("slope", when: distinct, otherwise: "a slope needs two distinct h")
         let localSlope = layout.vector("local_slope", count: d, when: d >= 2 && Set(cell[spectrum].values).count == d)
         let law = layout.vector("gn_law", count: d)!, ratio = layout.vector("gn_ratio", count: d)!
         let crossing = cell[spread] > 0 && distinct
@@ -131,6 +132,7 @@ public struct GaussNewton: Study {
         let fitKind: @Sendable (Double) -> Theory = { atOptimum ? .exact($0) : .limit($0) }
         var layout = OutputLayout()
         let slots = Self.declareOutputs(cell, &layout)
+        layout.setCurvature(h)
         if let v {
             layout.setTheory(slots.v) { .exact(v[$0]) }
             if let slope = slots.slope, let fit = try LogLogFit.slope(h: h, v: v) { layout.setTheory(slope, fitKind(fit)) }
@@ -143,6 +145,7 @@ public struct GaussNewton: Study {
         layout.setTheory(slots.gaussNewtonRatio) { gnRatio[$0].map(fitKind) ?? .none }
         self.slots = slots
         outputs = layout.outputs
+        unavailable = layout.missing
     }
 
     /// Per-worker buffers: δ, θ, one input x, the batch gradient, and the running sums.

@@ -40,6 +40,7 @@ public struct SqrtLaw: Study {
     let rotated: RotatedHessian?
     let slots: Slots
     public let outputs: [Output]
+    public let unavailable: [Output]
 
     /// Where a replication writes: v (T1, T2), the slope of log v on log h (when h has two
     /// distinct values), and with rotation v over the diagonal law σ²hᵢᵢ^(2−α) and the recovery
@@ -55,7 +56,8 @@ public struct SqrtLaw: Study {
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
         let d = cell[spectrum].count, haar = cell[rotation] == .haar
         return Slots(v: layout.vector("v", count: d)!,
-                     slope: layout.scalar("slope", when: cell[spectrum].hasDistinctValues),
+                     slope: layout.scalar("slope", when: cell[spectrum].hasDistinctValues,
+                                          otherwise: "a slope needs two distinct eigenvalues"),
                      vOverDiagonalLaw: haar ? layout.vector("v_over_diag_law", count: d) : nil,
                      recoveryErrorFull: haar ? layout.scalar("recovery_error_full") : nil,
                      recoveryErrorDiagonal: haar ? layout.scalar("recovery_error_diag") : nil)
@@ -93,6 +95,7 @@ public struct SqrtLaw: Study {
             let rotated = try RotatedHessian(eigenvalues: eigenvalues, sigma: sigma, alpha: alpha, design: design)
             self.rotated = rotated
             let theoryV = rotated.secondMomentDiagonal, h = rotated.hessianDiagonal
+            layout.setCurvature(h)
             layout.setTheory(slots.v) { .exact(theoryV[$0]) }
             if let slope = slots.slope, let fit = try LogLogFit.slope(h: h, v: theoryV) { layout.setTheory(slope, .exact(fit)) }
             if let ratio = slots.vOverDiagonalLaw {
@@ -100,11 +103,13 @@ public struct SqrtLaw: Study {
             }
         } else {
             rotated = nil
+            layout.setCurvature(eigenvalues)
             layout.setTheory(slots.v) { i in .exact(sigma * sigma * Foundation.pow(eigenvalues[i], exponent)) }
             if let slope = slots.slope { layout.setTheory(slope, .exact(exponent)) }
         }
         self.slots = slots
         outputs = layout.outputs
+        unavailable = layout.missing
     }
 
     public final class Workspace {
