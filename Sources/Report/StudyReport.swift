@@ -78,7 +78,7 @@ public struct StudyReport {
     /// the figures of each results file.
     public func markdown(figures: Set<String>, bySource: [String: [String]] = [:]) -> String {
         let decisions = self.decisions
-        var text = "# HessianStudy report\n\nDoes Adam's second moment v measure the Hessian? Written by `hessian-study report` from the result files in this folder; every number is a Monte Carlo estimate ± its MCSE, with the closed form of STUDIES.md beside it.\n\n"
+        var text = "# HessianStudy report\n\nDoes Adam's second moment v measure the Hessian? Written by `hessian-study report` from the result files in this folder; every number is a Monte Carlo estimate ± its MCSE, with the closed form of the package's docs/SCIENCE.md beside it (exact theories z-tested, limits shown as gaps).\n\n"
         text += headline + "\n\n| claim | verdict |\n|---|---|\n"
         for d in decisions { text += "| [\(d.claim) \(d.title)](#\(anchor(d))) | \(d.verdict.rawValue) |\n" }
         for d in decisions {

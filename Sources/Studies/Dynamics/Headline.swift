@@ -46,13 +46,20 @@ extension Dynamics {
             let own = rows.filter { $0.optimizer == name }
             guard let best = own.max(by: { $0.beta2 < $1.beta2 }), let below = best.below, let above = best.above else { continue }
             let sharp = best.sharpness.map { "\(estimate($0)) against the limit \(EstimateText.significant(best.limit))" } ?? "–"
-            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(theory(above))), the Gauss–Newton law below, \(interval(below)) (T5: \(theory(below))); above h_c the iterate sits at the adaptive edge of stability (sharpness \(sharp)).")
+            // At the edge only when the sharpness is within 5% of the limit L.
+            let atEdge = best.sharpness.map { abs($0.estimate / best.limit - 1) <= edgeTolerance } ?? false
+            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(theory(above))), the Gauss–Newton law below, \(interval(below)) (T5: \(theory(below))); "
+                + (atEdge ? "the largest curvatures sit at the adaptive edge of stability (sharpness \(sharp))." : "no coordinate reaches the adaptive edge of stability in this run (sharpness \(sharp), more than \(EstimateText.percent(edgeTolerance)) below it)."))
             let gaps = own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(EstimateText.percent($0)) at β₂ = \(format(row.beta2))" } }
             let broken = own.filter { ($0.gap ?? 0) > 0.02 }.map(\.beta2)
             lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → 1 fixed point: \(gaps.joined(separator: ", ")); " + (broken.isEmpty ? "within 2% at every β₂ run." : "the fixed-point picture breaks (gap > 2%) at β₂ ≤ \(format(broken.max()!))."))
         }
         return lines
     }
+
+    /// How close to the stability limit L a preconditioned curvature must be to count as at the
+    /// edge of stability: within 5%.
+    public static let edgeTolerance = 0.05
 
     /// "1.234 [1.221, 1.247]": the estimate and its 95% interval (``EstimateText``).
     private static func interval(_ e: Estimate) -> String {
