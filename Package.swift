@@ -7,6 +7,7 @@
 //   CGSLErrors   GSL's error handler replaced, its per-thread state in a .c file
 //   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
+//   StrictJSON   the strict JSON parser and writer configs and part files are read with
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
 //   Studies      one file per study of STUDIES.md
 //   Report       REPORT.md and the figures, from the result files
@@ -45,7 +46,8 @@ let package = Package(
                 .linkedLibrary("gslcblas"),
             ]
         ),
-        .target(name: "MonteCarlo", dependencies: ["GSL", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "StrictJSON"),
+        .target(name: "MonteCarlo", dependencies: ["GSL", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo"]),
         .target(name: "Report", dependencies: ["MonteCarlo", "Studies"]),
         .executableTarget(
@@ -64,6 +66,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "TestSupport", "hessian-study"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "MonteCarlo", "Studies", "TestSupport", "hessian-study"]),
