@@ -6,8 +6,8 @@ import Foundation
 /// are part files; `merge` and `--resume` put them back into a ``RunStatistics`` in item order,
 /// so the CSV comes out byte for byte as from one unbroken run.
 ///
-/// The file is one JSON object, ``Contents`` as JSONEncoder writes it (keys sorted): format,
-/// fingerprint, package version, shard k of n, the config as run, and `records`, each
+/// The file is one JSON object written by JSONEncoder: a ``Header`` (format, fingerprint,
+/// package version, shard k of n, the config as run; keys sorted), then `records`, each
 /// `[item, statistic…]` with numbers in shortest round-trip form (exact: a double written by
 /// JSONEncoder reads back with the same bits) and `null` for a slot a replication does not
 /// write. Its last member, `sha256`, is the SHA-256 of every byte before it: a part or
@@ -16,8 +16,9 @@ import Foundation
 ///
 /// Reading is strict twice over: the whole file goes through the strict parser first
 /// (duplicate keys, inexact integers, NaN… are refused, with line and column), then
-/// JSONDecoder reads ``Contents``. The config is kept as its compact JSON text, a string,
-/// because JSONEncoder does not keep key order; it is parsed strictly again and validated by
+/// JSONDecoder reads the header and the records (``Contents``). The config is kept as its
+/// compact JSON text, a string, because JSONEncoder does not keep key order (which the
+/// fingerprint hashes); it is parsed strictly again and validated by
 /// ``Config/init(file:json:studies:)``.
 public struct PartFile: Sendable {
     public static let format = "hessian-study-part/3"
@@ -34,8 +35,8 @@ public struct PartFile: Sendable {
     public let shard: Int, shards: Int
     public let records: [(item: Int, values: [Double])]
 
-    /// A part file's content but its seal.
-    struct Contents: Codable {
+    /// Everything in a part file but its records and its seal.
+    struct Header: Codable {
         // Read in this order, as the checks were before Codable.
         var format: String
         var packageVersion: String
@@ -46,10 +47,22 @@ public struct PartFile: Sendable {
         /// `JSONValue.object(config.source).compactText`.
         var config: String
         var fingerprint: String
-        var records: [Record]
 
         enum CodingKeys: String, CodingKey {
-            case format, fingerprint, packageVersion = "package_version", shard, shards, configFile = "config_file", config, records
+            case format, packageVersion = "package_version", shard, shards, configFile = "config_file", config, fingerprint
+        }
+    }
+
+    /// What is read: the header, then the records.
+    struct Contents: Decodable {
+        var header: Header
+        var records: [Record]
+
+        enum CodingKeys: CodingKey { case records }
+
+        init(from decoder: any Decoder) throws {
+            header = try Header(from: decoder)
+            records = try decoder.container(keyedBy: CodingKeys.self).decode([Record].self, forKey: .records)
         }
     }
 
@@ -98,14 +111,22 @@ public struct PartFile: Sendable {
     public static func encode(_ statistics: RunStatistics, items: some Sequence<Int>, shard: Int, of shards: Int,
                               packageVersion: String) throws -> String {
         let config = statistics.config
-        let contents = Contents(
+        let header = Header(
             format: format, packageVersion: packageVersion, shard: Double(shard), shards: Double(shards), configFile: config.file,
-            config: JSONValue.object(config.source).compactText, fingerprint: fingerprint(config), records: items.map { Record(item: $0, values: statistics.row(item: $0)) })
+            config: JSONValue.object(config.source).compactText, fingerprint: fingerprint(config))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = try encoder.encode(contents)
-        // The object without its closing brace, then the seal as its last member.
-        return sealed(String(decoding: json.dropLast(), as: UTF8.self) + ",")
+        // The header without its closing brace, the records, and the seal as the last member.
+        // Records are encoded 1024 at a time: JSONEncoder holds a whole value as a tree many
+        // times the size of its text, and a cell's checkpoint of a million replications in one
+        // piece would exceed what the memory plan counts (``MemoryPlan/checkpointBytesPerStatistic``).
+        var text = String(decoding: try encoder.encode(header).dropLast(), as: UTF8.self) + ",\"records\":["
+        let items = Array(items)
+        for start in stride(from: 0, to: items.count, by: 1024) {
+            let records = items[start..<min(start + 1024, items.count)].map { Record(item: $0, values: statistics.row(item: $0)) }
+            text += (start == 0 ? "" : ",") + String(decoding: try encoder.encode(records).dropFirst().dropLast(), as: UTF8.self)
+        }
+        return sealed(text + "],")
     }
 
     /// `body` followed by its digest member: ` "sha256": "<64 hex>"}` and a newline.
@@ -146,7 +167,7 @@ public struct PartFile: Sendable {
         func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not a part file: \(error)") }
-        guard case .object(let header) = json, header["format"] == .string(format) else {
+        guard case .object(let top) = json, top["format"] == .string(format) else {
             throw fail("format", "not a part file of this package (\(format))")
         }
         guard isSealed(bytes) else {
@@ -169,7 +190,7 @@ public struct PartFile: Sendable {
             let known = codingPath.first.flatMap { memberErrors[$0.stringValue] }
             throw fail(known?.key, known?.message ?? "not a part file: unreadable")
         }
-        let (k, n) = (contents.shard, contents.shards)
+        let header = contents.header, (k, n) = (header.shard, header.shards)
         guard k.rounded() == k, n.rounded() == n, k >= 0, k <= n, n <= Double(maximumShards) else {
             throw fail("shard", shardMessage)
         }
@@ -178,15 +199,15 @@ public struct PartFile: Sendable {
         let config: Config
         do throws(ConfigError) {
             let source: JSONValue
-            do { source = try JSONValue.parse(contents.config.utf8) } catch {
-                throw ConfigError(file: contents.configFile, key: nil, message: "not JSON: \(error)")
+            do { source = try JSONValue.parse(header.config.utf8) } catch {
+                throw ConfigError(file: header.configFile, key: nil, message: "not JSON: \(error)")
             }
-            config = try Config(file: contents.configFile, json: source, studies: studies)
+            config = try Config(file: header.configFile, json: source, studies: studies)
         } catch {
             throw fail("config" + (error.key.map { "." + $0 } ?? ""), error.message)
         }
-        guard contents.fingerprint == fingerprint(config) else { throw fail("fingerprint", "does not match its own config; the file was edited") }
-        return PartFile(file: path, config: config, packageVersion: contents.packageVersion, shard: Int(k),
+        guard header.fingerprint == fingerprint(config) else { throw fail("fingerprint", "does not match its own config; the file was edited") }
+        return PartFile(file: path, config: config, packageVersion: header.packageVersion, shard: Int(k),
                         shards: Int(n), records: contents.records.map { ($0.item, $0.values) })
     }
 
