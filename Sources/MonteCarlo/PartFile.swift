@@ -165,10 +165,14 @@ public struct PartFile: Sendable {
     /// Reads a part file from its bytes; `path` names it in every error.
     public static func read(_ path: String, bytes: [UInt8], studies: [any Study.Type]) throws(ConfigError) -> PartFile {
         func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
-        let json: JSONValue
-        do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not a part file: \(error)") }
-        guard case .object(let top) = json, top["format"] == .string(format) else {
-            throw fail("format", "not a part file of this package (\(format))")
+        // The strict parse, in a scope of its own so that its tree is freed before JSONDecoder
+        // builds its own (a part can hold millions of records).
+        do {
+            let json: JSONValue
+            do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not a part file: \(error)") }
+            guard case .object(let top) = json, top["format"] == .string(format) else {
+                throw fail("format", "not a part file of this package (\(format))")
+            }
         }
         guard isSealed(bytes) else {
             throw fail("sha256", "does not match the file's content: the file was edited or cut short")
