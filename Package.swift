@@ -7,6 +7,7 @@
 //   CGSLErrors   GSL's error handler replaced, its per-thread state in a .c file
 //   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
+//   StrictJSON   the strict JSON parser and writer configs and part files are read with
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
 //   Reporting    result files read back (validated), agreement rules, figure descriptions: what a
 //                study's own report code is written with
@@ -47,7 +48,8 @@ let package = Package(
                 .linkedLibrary("gslcblas"),
             ]
         ),
-        .target(name: "MonteCarlo", dependencies: ["GSL", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "StrictJSON"),
+        .target(name: "MonteCarlo", dependencies: ["GSL", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Reporting", dependencies: ["MonteCarlo"]),
         .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo", "Reporting"]),
         .target(name: "Report", dependencies: ["MonteCarlo", "Reporting", "Studies"]),
@@ -67,6 +69,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GSLTests", dependencies: ["GSL"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "MonteCarloTests", dependencies: ["MonteCarlo", "GSL"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "MonteCarlo", "GSL", "Report", "Reporting", "TestSupport", "hessian-study"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Reporting", "MonteCarlo", "Studies", "TestSupport", "hessian-study"]),

@@ -37,7 +37,7 @@ public struct Checkpoints: Sendable {
     /// Saves every replication of `cell`.
     public func save(cell: Int, of statistics: RunStatistics) throws {
         let r = statistics.config.replications
-        let text = PartFile.encode(statistics, items: cell * r ..< (cell + 1) * r, shard: 0, of: 0, packageVersion: packageVersion)
+        let text = try PartFile.encode(statistics, items: cell * r ..< (cell + 1) * r, shard: 0, of: 0, packageVersion: packageVersion)
         try folder(create: true)!.write([(Self.file(cell), Data(text.utf8))])
     }
 

@@ -6,13 +6,22 @@ import Foundation
 /// are part files; `merge` and `--resume` put them back into a ``RunStatistics`` in item order,
 /// so the CSV comes out byte for byte as from one unbroken run.
 ///
-/// The file is JSON: a header (format, fingerprint, package version, the config as run, shard
-/// k of n) and `records`, each `[item, statistic…]` with numbers in shortest round-trip form
-/// (exact) and `null` for a slot a replication does not write. Its last member, `sha256`, is
-/// the SHA-256 of every byte before it: a part or checkpoint edited in any way (one statistic,
-/// the shard count, the config) or cut short is refused, never merged.
+/// The file is one JSON object written by JSONEncoder: a ``Header`` (format, fingerprint,
+/// package version, shard k of n, the config as run; keys sorted), then `records`, each
+/// `[item, statistic…]` with numbers in shortest round-trip form (exact: a double written by
+/// JSONEncoder reads back with the same bits) and `null` for a slot a replication does not
+/// write. Its last member, `sha256`, is the SHA-256 of every byte before it: a part or
+/// checkpoint edited in any way (one statistic, the shard count, the config) or cut short is
+/// refused, never merged.
+///
+/// Reading is strict twice over: the whole file goes through the strict parser first
+/// (duplicate keys, inexact integers, NaN… are refused, with line and column), then
+/// JSONDecoder reads the header and the records (``Contents``). The config is kept as its
+/// compact JSON text, a string, because JSONEncoder does not keep key order (which the
+/// fingerprint hashes); it is parsed strictly again and validated by
+/// ``Config/init(file:json:studies:)``.
 public struct PartFile: Sendable {
-    public static let format = "hessian-study-part/2"
+    public static let format = "hessian-study-part/3"
     /// The largest part file or checkpoint read (a shard of a large run can be big; this keeps
     /// a hostile 11 GB file from being read at all).
     public static let maximumFileBytes = 1 << 30
@@ -26,6 +35,68 @@ public struct PartFile: Sendable {
     public let shard: Int, shards: Int
     public let records: [(item: Int, values: [Double])]
 
+    /// Everything in a part file but its records and its seal.
+    struct Header: Codable {
+        // Read in this order, as the checks were before Codable.
+        var format: String
+        var packageVersion: String
+        /// Numbers rather than `Int`s: JSONDecoder reports `1.5` for an `Int` as a document that
+        /// is not JSON, without naming the key.
+        var shard: Double, shards: Double
+        var configFile: String
+        /// `JSONValue.object(config.source).compactText`.
+        var config: String
+        var fingerprint: String
+
+        enum CodingKeys: String, CodingKey {
+            case format, packageVersion = "package_version", shard, shards, configFile = "config_file", config, fingerprint
+        }
+    }
+
+    /// What is read: the header, then the records.
+    struct Contents: Decodable {
+        var header: Header
+        var records: [Record]
+
+        enum CodingKeys: CodingKey { case records }
+
+        init(from decoder: any Decoder) throws {
+            header = try Header(from: decoder)
+            records = try decoder.container(keyedBy: CodingKeys.self).decode([Record].self, forKey: .records)
+        }
+    }
+
+    /// `[item, statistic…]`, a statistic that is not finite written as `null` and read as NaN.
+    struct Record: Codable {
+        var item: Int
+        var values: [Double]
+
+        init(item: Int, values: [Double]) { (self.item, self.values) = (item, values) }
+
+        init(from decoder: any Decoder) throws {
+            func fail(_ message: String) -> DecodingError { .dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message)) }
+            guard var fields = try? decoder.unkeyedContainer(), let item = try? fields.decode(Int.self),
+                  item >= 0, item < 1_000_000_000_000_000 else { throw fail("not [item, statistic…]") }
+            values = []
+            while !fields.isAtEnd {
+                if (try? fields.decodeNil()) == true {
+                    values.append(.nan)
+                } else if let x = try? fields.decode(Double.self) {
+                    values.append(x)
+                } else {
+                    throw fail("statistics must be numbers or null")
+                }
+            }
+            self.item = item
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var fields = encoder.unkeyedContainer()
+            try fields.encode(item)
+            for x in values { if x.isFinite { try fields.encode(x) } else { try fields.encodeNil() } }
+        }
+    }
+
     /// What must agree between parts of one run: the config as run, the seed, the generator and
     /// the replications, hashed (FNV-1a, 64 bits).
     public static func fingerprint(_ config: Config) -> String {
@@ -38,20 +109,24 @@ public struct PartFile: Sendable {
 
     /// The text of a part file holding `items` of `statistics`.
     public static func encode(_ statistics: RunStatistics, items: some Sequence<Int>, shard: Int, of shards: Int,
-                              packageVersion: String) -> String {
+                              packageVersion: String) throws -> String {
         let config = statistics.config
-        var text = "{\"format\": \"\(format)\", \"fingerprint\": \"\(fingerprint(config))\", "
-        text += "\"package_version\": \(JSONValue.string(packageVersion).compactText), \"shard\": \(shard), \"shards\": \(shards),\n"
-        text += " \"config_file\": \(JSONValue.string(config.file).compactText), \"config\": \(JSONValue.object(config.source).compactText),\n"
-        text += " \"records\": ["
-        var first = true
-        for item in items {
-            text += (first ? "\n  [" : ",\n  [") + String(item)
-            for value in statistics.row(item: item) { text += "," + (value.isFinite ? MonteCarlo.format(value) : "null") }
-            text += "]"
-            first = false
+        let header = Header(
+            format: format, packageVersion: packageVersion, shard: Double(shard), shards: Double(shards), configFile: config.file,
+            config: JSONValue.object(config.source).compactText, fingerprint: fingerprint(config))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The header without its closing brace, the records, and the seal as the last member.
+        // Records are encoded 1024 at a time: JSONEncoder holds a whole value as a tree many
+        // times the size of its text, and a cell's checkpoint of a million replications in one
+        // piece would exceed what the memory plan counts (``MemoryPlan/checkpointBytesPerStatistic``).
+        var text = String(decoding: try encoder.encode(header).dropLast(), as: UTF8.self) + ",\"records\":["
+        let items = Array(items)
+        for start in stride(from: 0, to: items.count, by: 1024) {
+            let records = items[start..<min(start + 1024, items.count)].map { Record(item: $0, values: statistics.row(item: $0)) }
+            text += (start == 0 ? "" : ",") + String(decoding: try encoder.encode(records).dropFirst().dropLast(), as: UTF8.self)
         }
-        return sealed(text + "\n ],\n")
+        return sealed(text + "],")
     }
 
     /// `body` followed by its digest member: ` "sha256": "<64 hex>"}` and a newline.
@@ -73,6 +148,15 @@ public struct PartFile: Sendable {
         return Array(bytes[body.endIndex...]) == Array(digestTail(SHA256.hash(data: body)).utf8)
     }
 
+    private static let shardMessage = "missing or not k of n with n ≤ \(maximumShards)"
+
+    /// The key and message for a member JSONDecoder could not read, by its name.
+    private static let memberErrors: [String: (key: String, message: String)] = [
+        "package_version": ("package_version", "missing"), "shard": ("shard", shardMessage), "shards": ("shard", shardMessage),
+        "config_file": ("config_file", "missing"), "config": ("config", "missing"), "records": ("records", "missing"),
+        "fingerprint": ("fingerprint", "does not match its own config; the file was edited"),
+    ]
+
     /// Reads a part file; any problem is a ``ConfigError`` naming the file and the key.
     public static func read(_ path: String, studies: [any Study.Type]) throws(ConfigError) -> PartFile {
         try read(path, bytes: FileInput.read(path, limit: maximumFileBytes), studies: studies)
@@ -81,47 +165,54 @@ public struct PartFile: Sendable {
     /// Reads a part file from its bytes; `path` names it in every error.
     public static func read(_ path: String, bytes: [UInt8], studies: [any Study.Type]) throws(ConfigError) -> PartFile {
         func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
-        let json: JSONValue
-        do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not a part file: \(error)") }
-        guard case .object(let header) = json, header["format"] == .string(format) else {
-            throw fail("format", "not a part file of this package (\(format))")
+        // The strict parse, in a scope of its own so that its tree is freed before JSONDecoder
+        // builds its own (a part can hold millions of records).
+        do {
+            let json: JSONValue
+            do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not a part file: \(error)") }
+            guard case .object(let top) = json, top["format"] == .string(format) else {
+                throw fail("format", "not a part file of this package (\(format))")
+            }
         }
         guard isSealed(bytes) else {
             throw fail("sha256", "does not match the file's content: the file was edited or cut short")
         }
-        let top = header
-        guard case .string(let version) = top["package_version"] else { throw fail("package_version", "missing") }
-        guard case .number(let k) = top["shard"], case .number(let n) = top["shards"], k.rounded() == k, n.rounded() == n,
-              k >= 0, k <= n, n <= Double(maximumShards) else {
-            throw fail("shard", "missing or not k of n with n ≤ \(maximumShards)")
+        let contents: Contents
+        do { contents = try JSONDecoder().decode(Contents.self, from: Data(bytes)) } catch {
+            var codingPath: [any CodingKey] = []
+            if let error = error as? DecodingError {
+                switch error {
+                case .keyNotFound(let key, let context): codingPath = context.codingPath + [key]
+                case .typeMismatch(_, let context), .valueNotFound(_, let context): codingPath = context.codingPath
+                case .dataCorrupted(let context) where context.codingPath.count == 2 && context.codingPath[0].stringValue == "records":
+                    // from Record.init(from:)
+                    throw fail("records[\(context.codingPath[1].intValue ?? 0)]", context.debugDescription)
+                case .dataCorrupted(let context): codingPath = context.codingPath
+                @unknown default: break
+                }
+            }
+            let known = codingPath.first.flatMap { memberErrors[$0.stringValue] }
+            throw fail(known?.key, known?.message ?? "not a part file: unreadable")
         }
-        guard case .object(let source) = top["config"] else { throw fail("config", "missing") }
-        let configFile: String = { if case .string(let f) = top["config_file"] { return f } else { return path } }()
+        let header = contents.header, (k, n) = (header.shard, header.shards)
+        guard k.rounded() == k, n.rounded() == n, k >= 0, k <= n, n <= Double(maximumShards) else {
+            throw fail("shard", shardMessage)
+        }
         // The config inside a part is named by the part file in errors: the path recorded in it
         // may not exist here, and its text is not to be trusted.
         let config: Config
-        do { config = try Config(file: configFile, json: .object(source), studies: studies) } catch {
+        do throws(ConfigError) {
+            let source: JSONValue
+            do { source = try JSONValue.parse(header.config.utf8) } catch {
+                throw ConfigError(file: header.configFile, key: nil, message: "not JSON: \(error)")
+            }
+            config = try Config(file: header.configFile, json: source, studies: studies)
+        } catch {
             throw fail("config" + (error.key.map { "." + $0 } ?? ""), error.message)
         }
-        guard top["fingerprint"] == .string(fingerprint(config)) else { throw fail("fingerprint", "does not match its own config; the file was edited") }
-        guard case .array(let items) = top["records"] else { throw fail("records", "missing") }
-        var records: [(Int, [Double])] = []
-        records.reserveCapacity(items.count)
-        for (i, record) in items.enumerated() {
-            guard case .array(let fields) = record, case .number(let item) = fields.first, item.rounded() == item,
-                  item >= 0, item < 1e15 else { throw fail("records[\(i)]", "not [item, statistic…]") }
-            var values: [Double] = []
-            values.reserveCapacity(fields.count - 1)
-            for field in fields.dropFirst() {
-                switch field {
-                case .number(let x): values.append(x)
-                case .null: values.append(.nan)
-                default: throw fail("records[\(i)]", "statistics must be numbers or null")
-                }
-            }
-            records.append((Int(item), values))
-        }
-        return PartFile(file: path, config: config, packageVersion: version, shard: Int(k), shards: Int(n), records: records)
+        guard header.fingerprint == fingerprint(config) else { throw fail("fingerprint", "does not match its own config; the file was edited") }
+        return PartFile(file: path, config: config, packageVersion: header.packageVersion, shard: Int(k),
+                        shards: Int(n), records: contents.records.map { ($0.item, $0.values) })
     }
 
     /// Puts these parts' records into `statistics` (of the same run). Throws on records that

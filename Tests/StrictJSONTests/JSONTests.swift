@@ -1,4 +1,5 @@
-import MonteCarlo
+import Foundation
+import StrictJSON
 import Testing
 
 // MARK: - Helpers
