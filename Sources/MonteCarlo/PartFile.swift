@@ -256,4 +256,17 @@ public struct PartFile: Sendable {
         }
         return statistics
     }
+
+    /// The estimates of merged `parts`. Statistics that overflow when summarised were never
+    /// computed by a run (a run refuses to write them): the parts are bad input, so this is a
+    /// ``ConfigError`` naming the first part that holds records of the failing cell.
+    public static func summarise(_ statistics: RunStatistics, of parts: [PartFile]) throws -> [CellResult] {
+        do { return try statistics.summarise() } catch let error as RunError {
+            let replications = statistics.config.replications
+            let culprit = error.cell.flatMap { cell in
+                parts.first { $0.records.contains { $0.item / replications == cell } }
+            } ?? parts[0]
+            throw ConfigError(file: culprit.file, key: "records", message: "\(error.description); no run writes such statistics, the file was edited")
+        }
+    }
 }

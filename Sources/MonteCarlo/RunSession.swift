@@ -81,8 +81,9 @@ public struct RunSession: Sendable {
     public func merge(_ parts: [PartFile], threads: Int = 1) throws {
         let started = Date()
         let statistics = try PartFile.merge(parts, packageVersion: packageVersion, threads: threads)
+        let results = try PartFile.summarise(statistics, of: parts)
         let provenance = Provenance(packageVersion: packageVersion, gitCommit: gitCommit, threads: threads, started: started,
                                     wallSeconds: Date().timeIntervalSince(started), commandLine: commandLine)
-        try ResultFiles(config: statistics.config, results: statistics.summarise()).write(to: folder, provenance: provenance)
+        try ResultFiles(config: statistics.config, results: results).write(to: folder, provenance: provenance)
     }
 }

@@ -29,6 +29,8 @@ public struct CellResult: Sendable {
 /// A run failure that is not the config's fault (exit 1).
 public struct RunError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// The cell whose numbers failed, when the failure is a summary's.
+    public var cell: Int? = nil
 }
 
 /// The per-replication statistics of one cell: `replications × outputs.count`, row-major.
@@ -234,7 +236,7 @@ public struct Runner: Sendable {
             }
             guard estimate.isFinite, mcse?.isFinite ?? true else {
                 let at = output.index.map { "[\($0)]" } ?? ""
-                throw RunError(description: "cell \(cell): \(output.quantity)\(at) came out \(estimate.isFinite ? "with a non-finite spread" : String(describing: estimate)) (overflow or an invalid operation)")
+                throw RunError(description: "cell \(cell): \(output.quantity)\(at) came out \(estimate.isFinite ? "with a non-finite spread" : String(describing: estimate)) (overflow or an invalid operation)", cell: cell)
             }
             return Estimate(output: output, estimate: estimate, mcse: mcse, sd: spread, replications: r)
         }
