@@ -3,6 +3,8 @@ public enum Verdict: String, Sendable, Equatable {
     case holdsExactly = "holds exactly"
     case holdsUnderConditions = "holds under stated conditions"
     case fails = "fails"
+    /// The folder holds no results that could decide the claim (the summary says which).
+    case notApplicable = "not applicable"
 }
 
 /// The decision on one claim: the verdict, the numbers that decide it, where to look.

@@ -118,8 +118,9 @@ struct HostileReportTests {
         }
     }
 
-    /// Without a manifest nothing checks grid values against a config: HTML and Markdown in them
-    /// (and a line break) are escaped in REPORT.md.
+    /// Without a manifest nothing checks grid values against a config, so such a file decides no
+    /// claim (its study is unknown) and none of its text reaches REPORT.md but its (safe) name;
+    /// the escaping that any text from a file goes through is checked on the same string.
     @Test func markupInGridValuesIsEscapedInTheReport() throws {
         let folder = try quickResults(only: ["dynamics"])
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
@@ -128,7 +129,9 @@ struct HostileReportTests {
         let result = try hessianStudy(["report", folder.path], timeout: 60)
         #expect(result.status == 0, "\(result.err)")
         let report = try String(contentsOf: folder.appendingPathComponent("REPORT.md"), encoding: .utf8)
-        #expect(report.contains("&lt;img src=x onerror=alert(1)&gt; \\[link\\](javascript:x) \\*em\\* \\`code\\` \\|\u{FFFD}\\# Heading"), "\(report)")
+        #expect(report.contains("[dynamics](dynamics.md): no manifest, study unknown"), "\(report)")
+        #expect(MarkdownText.escape("<img src=x onerror=alert(1)> [link](javascript:x) *em* `code` |\n# Heading")
+                == "&lt;img src=x onerror=alert(1)&gt; \\[link\\](javascript:x) \\*em\\* \\`code\\` \\|\u{FFFD}\\# Heading")
         for raw in ["<img", "[link]", "*em*", "`code`", "\n# Heading"] { #expect(!report.contains(raw), "\(raw)") }
     }
 

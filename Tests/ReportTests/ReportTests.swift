@@ -3,6 +3,7 @@ import MonteCarlo
 import Report
 import Studies
 import Reporting
+import TestSupport
 import Testing
 
 /// The report's verdicts on small fixed inputs: each flips when its number crosses the bound.
@@ -123,5 +124,47 @@ struct ReportTests {
             let svg = String(decoding: bytes, as: UTF8.self)
             #expect(svg.contains("<svg") && svg.contains("</svg>"), "\(file)")
         }
+    }
+}
+
+/// The report reads any results folder by each manifest's study, whatever the files are called.
+struct AnyFolderReportTests {
+    /// A user's own dynamics run, named as they like, with two grid keys: its claim (C1), its
+    /// headline and its figures are there; the claims no file in the folder tests are "not
+    /// applicable", each saying why.
+    @Test func aRenamedDynamicsRunGetsItsSectionsAndFigures() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("my-adam-b2.json")
+        try Data("""
+            {"study": "dynamics", "seed": 3, "replications": 4,
+             "fixed": {"lr": 0.01, "noise_sigma": 0.0004, "spectrum": {"min": 0.0015, "max": 150, "count": 9}, "steps": 3000, "burn_in": 1000},
+             "grid": {"optimizer": ["rmsprop", "adam"], "beta2": [0.99, 0.999]}}
+            """.utf8).write(to: config)
+        let results = folder.appendingPathComponent("results")
+        #expect(try hessianStudy(["run", config.path, "--out", results.path, "--quiet"]).status == 0)
+        let report = try hessianStudy(["report", results.path])
+        #expect(report.status == 0, "\(report.err)")
+        let text = try String(contentsOf: results.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        #expect(!text.contains("has not been run"))
+        #expect(text.contains("## C1 Adam is a diagonal Newton method: holds") || text.contains("## C1 Adam is a diagonal Newton method: fails"))
+        #expect(text.contains("Tables: [my-adam-b2](my-adam-b2.md)."))
+        for claim in ["C2 Square-root law", "C3 β₂ ≫ β₁", "C4 Gauss–Newton law", "C5 AdaBelief"] {
+            #expect(text.contains("## \(claim): not applicable\n\nVerdict: **not applicable**: this folder holds no results of the"), "\(claim)")
+        }
+        let figures = try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("figures").path).sorted()
+        #expect(figures == ["my-adam-b2-adam.svg", "my-adam-b2-rmsprop.svg"])
+        #expect(text.contains("![my-adam-b2-adam.svg](figures/my-adam-b2-adam.svg)"))
+        // The answer's last sentence about rotated H needs a sqrt-law run: not here.
+        #expect(!text.contains("row norms"))
+    }
+
+    /// A folder with only `ema`: C3 is decided, every other claim is not applicable.
+    @Test func anEMAFolderDecidesC3Only() throws {
+        let report = StudyReport(studies: ["ema": try StudyResults.load("ema", from: packageRoot.appendingPathComponent("results/quick"), studies: allStudies)])
+        let verdicts = Dictionary(uniqueKeysWithValues: report.decisions.map { ($0.claim, $0.verdict) })
+        #expect(verdicts["C3"] == .holdsUnderConditions)
+        #expect(["C1", "C2", "C4", "C5"].allSatisfy { verdicts[$0] == .notApplicable })
+        #expect(report.headline.contains("has not been run"))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import MonteCarlo
-import Studies
+@testable import Studies
 import Testing
 
 /// The dynamics study against T5 (STUDIES.md): SGD's closed form, the β₂ → 1 fixed point of
@@ -100,5 +100,35 @@ struct DynamicsTests {
         #expect(result.status == 1)
         #expect(result.err.contains("diverged"), "\(result.err)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/diverges.csv").path))
+    }
+}
+
+/// T5′'s passage from the Gauss–Newton law to the square-root law, exactly where it has a closed
+/// form, and against the fixed point itself.
+struct ExponentPassageTests {
+    /// RMSProp (L = 2): g(x) = x f′/f with f = 1 + x/(2(1 − x/2)) = 1/(1 − x/2), so g = x/(2 − x)
+    /// and h/h_c = x²f/16: the passages of 1.1, 1.5 and 1.9 are at 1/99, 1/3 and 81/19 exactly.
+    @Test func rmspropPassagesHaveClosedForms() {
+        for (exponent, expected) in [(1.1, 1.0 / 99), (1.5, 1.0 / 3), (1.9, 81.0 / 19)] {
+            let h = NoisyQuadratic.exponentPassage(exponent, limit: 2)
+            #expect(abs(h / expected - 1) < 1e-12, "\(exponent): \(h) against \(expected)")
+        }
+    }
+
+    /// The local exponent of the fixed point u² computed independently (NoisyQuadratic's Lyapunov
+    /// fixed point at two nearby h) equals the target where the passage says it is (Adam,
+    /// β₁ = 0.9, L = 38).
+    @Test func adamPassageMatchesTheFixedPoint() throws {
+        let (eta, sigma2, batch, beta1) = (0.01, 1.0, 1.0, 0.9)
+        let limit = 2 * (1 + beta1) / (1 - beta1), hc = 4 * limit * limit * sigma2 / (batch * eta * eta)
+        func v(_ h: Double) -> Double {
+            let u = NoisyQuadratic(h: h, noiseVariance: sigma2 * h / batch, beta1: beta1).fixedPoint(learningRate: eta, epsilon: 0)!
+            return u * u
+        }
+        for exponent in [1.1, 1.5, 1.9] {
+            let h = NoisyQuadratic.exponentPassage(exponent, limit: limit) * hc, step = 1e-4
+            let local = (log(v(h * exp(step))) - log(v(h * exp(-step)))) / (2 * step)
+            #expect(abs(local - exponent) < 1e-5, "\(exponent): local exponent \(local)")
+        }
     }
 }

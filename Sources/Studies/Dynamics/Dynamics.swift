@@ -45,7 +45,8 @@ public struct Dynamics: Study {
     /// 2(1+β₁)/(1−β₁), the limit of the preconditioned sharpness.
     public let stabilityLimit: Double
     /// The coordinates below h_c/4 and above 4h_c, when each side has two distinct curvatures to
-    /// fit. The fixed point's local exponent passes 1.5 at about h_c, so coordinates within a
+    /// fit. The fixed point's local exponent passes 1.5 near h_c (at h_c/3 for RMSProp, 1.5·h_c
+    /// for Adam at β₁ = 0.9: ``NoisyQuadratic/exponentPassage(_:limit:)``), so coordinates within a
     /// factor ``regimeMargin`` of it measure the crossover, not either law, and are left out.
     let below: [Int]?, above: [Int]?
     public static let regimeMargin = 4.0

@@ -11,7 +11,7 @@ import Foundation
 /// i.e. x' = A·x + b·ξ with A = [[1 − λ(1−β₁)h, −λβ₁], [(1−β₁)h, β₁]] and b = [−λ(1−β₁), 1−β₁].
 /// Its stationary covariance S solves the Lyapunov equation S = A·S·Aᵀ + b·bᵀ·q; then
 /// Var(δ) = S₁₁ and E[g²] = h²S₁₁ + q. β₁ = 0 is SGD (λ = η) or RMSProp.
-struct NoisyQuadratic {
+public struct NoisyQuadratic {
     let h: Double
     /// q = σₙ²h/B, the variance of the gradient noise ξ.
     let noiseVariance: Double
@@ -75,5 +75,31 @@ struct NoisyQuadratic {
             if let e = excess(middle), e <= 0 { high = middle } else { low = middle }
         }
         return high
+    }
+}
+
+extension NoisyQuadratic {
+    /// Where the β₂ → 1 fixed point's local exponent d log v/d log h passes `exponent` (in
+    /// (1, 2)), as h/h_c with h_c = 4L²σₙ²/(Bη²) (STUDIES.md T5′, ε = 0).
+    ///
+    /// With x = ηh/u and q = σₙ²h/B, T5′ reads u² = q·f(x), f(x) = 1 + x/(2(1 − x/L)). Since
+    /// u = ηh/x, h = (Bη²/σₙ²)·x²f(x): h is explicit in x ∈ (0, L), and so is
+    /// v = u² = η²h²/x². Then d log h/d log x = 2 + g(x) with g = x f′/f, f′ = 1/(2(1 − x/L)²), and
+    /// the local exponent is e = 2 − 2/(2 + g): 1 as x → 0 (Gauss–Newton), 2 as x → L (the edge).
+    /// g is increasing, so e passes `exponent` where g = 2/(2 − e) − 2, found by bisection; then
+    /// h/h_c = x²f(x)/(4L²). For RMSProp (L = 2) the passages of 1.1, 1.5 and 1.9 are at 1/99,
+    /// 1/3 and 81/19; for Adam at β₁ = 0.9 (L = 38) at 6.8·10⁻⁵, 1.49 and 72.5.
+    public static func exponentPassage(_ exponent: Double, limit L: Double) -> Double {
+        precondition(exponent > 1 && exponent < 2 && L > 0)
+        let target = 2 / (2 - exponent) - 2
+        func f(_ x: Double) -> Double { 1 + x / (2 * (1 - x / L)) }
+        func g(_ x: Double) -> Double { x / (2 * (1 - x / L) * (1 - x / L)) / f(x) }
+        var (low, high) = (0.0, L)
+        for _ in 0..<200 {
+            let middle = (low + high) / 2
+            if g(middle) < target { low = middle } else { high = middle }
+        }
+        let x = (low + high) / 2
+        return x * x * f(x) / (4 * L * L)
     }
 }
