@@ -133,9 +133,35 @@ public struct ResultFiles {
     /// Writes `NAME.csv`, `NAME.md` and `NAME.json` into `folder` as one set (``OutputFolder/write(_:)``):
     /// a reader sees the previous three or the new three, never a mixture or a half-written file.
     /// Temporaries of these names left by a killed run are removed first.
-    public func write(to folder: OutputFolder, provenance: Provenance) throws {
-        folder.removeStaleTemporaries(of: fileNames)
-        try folder.write(zip(fileNames, [csv, markdown, manifest(provenance)]).map { ($0, Data($1.utf8)) })
+    /// With `perReplication`, the run's statistics, `NAME.replications.csv` is written in the same
+    /// set (``perReplicationCSV(_:)``).
+    public func write(to folder: OutputFolder, provenance: Provenance, perReplication: RunStatistics? = nil) throws {
+        var files = zip(fileNames, [csv, markdown, manifest(provenance)]).map { ($0, Data($1.utf8)) }
+        if let perReplication { files.append((Self.perReplicationName(of: config), Data(perReplicationCSV(perReplication).utf8))) }
+        folder.removeStaleTemporaries(of: files.map(\.0))
+        try folder.write(files)
+    }
+
+    /// `NAME.replications.csv`.
+    public static func perReplicationName(of config: Config) -> String { "\(config.name).replications.csv" }
+
+    /// The long file for R or pandas: one row per replication and statistic, `cell`, the grid
+    /// parameters, `replication`, `quantity`, `index`, `value` (shortest round-trip form). Ratio
+    /// outputs have no per-replication value and are left out; every other statistic is exact, so
+    /// any summary can be recomputed from this file.
+    public func perReplicationCSV(_ statistics: RunStatistics) -> String {
+        let gridNames = config.cells.first?.gridValues.map(\.name) ?? []
+        var text = (["cell"] + gridNames + ["replication", "quantity", "index", "value"]).map(csvField).joined(separator: ",") + "\n"
+        for (cell, outputs) in zip(config.cells, statistics.outputs) {
+            let prefix = ([String(cell.index)] + cell.gridValues.map { csvField(label($0.value)) }).joined(separator: ",")
+            for replication in 0..<config.replications {
+                let row = statistics.row(item: cell.index * config.replications + replication)
+                for (output, value) in zip(outputs, row) where output.summary == .mean {
+                    text += "\(prefix),\(replication),\(csvField(output.quantity)),\(output.index.map(String.init) ?? ""),\(format(value))\n"
+                }
+            }
+        }
+        return text
     }
 
     private func zScore(_ e: Estimate) -> Double? {

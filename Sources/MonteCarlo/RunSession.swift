@@ -43,7 +43,8 @@ public struct RunSession: Sendable {
 
     /// Runs `config` whole and writes its result files; `resumed` is told how many cells came
     /// from checkpoints.
-    public func run(_ config: Config, threads: Int, resume: Bool, resumed: ((Int) -> Void)? = nil,
+    /// With `perReplication`, `NAME.replications.csv` too (``ResultFiles/perReplicationCSV(_:)``).
+    public func run(_ config: Config, threads: Int, resume: Bool, perReplication: Bool = false, resumed: ((Int) -> Void)? = nil,
                     progress: Runner.Progress? = nil) throws {
         let started = Date()
         let runner = Runner(config: config, threads: threads)
@@ -57,7 +58,8 @@ public struct RunSession: Sendable {
         _ = try runner.compute(into: statistics, completed: { try checkpoints.save(cell: $0, of: statistics) }, progress: progress)
         let provenance = Provenance(packageVersion: packageVersion, gitCommit: gitCommit, threads: threads, started: started,
                                     wallSeconds: Date().timeIntervalSince(started), commandLine: commandLine)
-        try ResultFiles(config: config, results: statistics.summarise()).write(to: folder, provenance: provenance)
+        try ResultFiles(config: config, results: statistics.summarise())
+            .write(to: folder, provenance: provenance, perReplication: perReplication ? statistics : nil)
         try checkpoints.clear()
     }
 
@@ -78,12 +80,13 @@ public struct RunSession: Sendable {
     }
 
     /// Merges `parts` (all n shards of one run) and writes the result files.
-    public func merge(_ parts: [PartFile], threads: Int = 1) throws {
+    public func merge(_ parts: [PartFile], threads: Int = 1, perReplication: Bool = false) throws {
         let started = Date()
         let statistics = try PartFile.merge(parts, packageVersion: packageVersion, threads: threads)
         let results = try PartFile.summarise(statistics, of: parts)
         let provenance = Provenance(packageVersion: packageVersion, gitCommit: gitCommit, threads: threads, started: started,
                                     wallSeconds: Date().timeIntervalSince(started), commandLine: commandLine)
-        try ResultFiles(config: statistics.config, results: results).write(to: folder, provenance: provenance)
+        try ResultFiles(config: statistics.config, results: results)
+            .write(to: folder, provenance: provenance, perReplication: perReplication ? statistics : nil)
     }
 }

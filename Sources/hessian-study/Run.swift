@@ -26,6 +26,9 @@ extension HessianStudy {
         @Flag(help: "Resume an interrupted run: skip the cells checkpointed in OUT/.checkpoints/NAME/.")
         var resume = false
 
+        @Flag(help: "Also write NAME.replications.csv: every replication's statistics (cell, grid, replication, quantity, index, value), for R or pandas.")
+        var perReplication = false
+
         @OptionGroup var progress: ProgressOptions
 
         func validate() throws {
@@ -62,7 +65,7 @@ extension HessianStudy {
                     progress.say("\(config.name): shard \(k)/\(n), \(part.items.count) of \(config.cells.count * config.replications) replications in \(seconds(since: started)) s → \(part.file)")
                     continue
                 }
-                try session.run(config, threads: threading.threads, resume: resume,
+                try session.run(config, threads: threading.threads, resume: resume, perReplication: perReplication,
                                 resumed: { progress.say("\(config.name): resuming, \($0) of \(config.cells.count) cells checkpointed") },
                                 progress: line?.update)
                 progress.say("\(config.name): \(config.cells.count) cells × \(config.replications) replications in \(seconds(since: started)) s → \(session.folder.display(config.name)).{csv,md,json}")

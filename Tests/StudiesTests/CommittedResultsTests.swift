@@ -74,3 +74,44 @@ struct CommittedResultsTests {
         }
     }
 }
+
+/// The summaries recomputed independently from `--per-replication`'s long file: the mean, the
+/// sample sd (divisor R − 1) and the MCSE sd/√R of every mean output, and the ratio of means with
+/// its delta-method MCSE for h_c, by two-pass sums in this test, not the engine's GSL calls.
+struct PerReplicationTests {
+    @Test func everyEstimateAndMCSEIsRecomputedFromTheReplications() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = packageRoot.appendingPathComponent("studies/quick/gauss-newton.json").path
+        #expect(try hessianStudy(["run", config, "--out", folder.path, "--quiet", "--per-replication"]).status == 0)
+        let rows = try readCSV(folder.appendingPathComponent("gauss-newton.csv"))
+        var values: [String: [Double]] = [:]
+        for row in try readCSV(folder.appendingPathComponent("gauss-newton.replications.csv")) {
+            values["\(row["cell"]!)|\(row["quantity"]!)|\(row["index"]!)", default: []].append(Double(row["value"]!)!)
+        }
+        func moments(_ x: [Double]) -> (mean: Double, sd: Double) {
+            let mean = x.reduce(0, +) / Double(x.count)
+            return (mean, (x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(x.count - 1)).squareRoot())
+        }
+        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1e-300) }
+        var checked = 0
+        for row in rows where row["note"] == "" {
+            let key = "\(row["cell"]!)|\(row["quantity"]!)|\(row["index"]!)"
+            let estimate = Double(row["estimate"]!)!, mcse = Double(row["mcse"]!)!, r = Double(row["replications"]!)!
+            if let x = values[key] {
+                let (mean, sd) = moments(x)
+                #expect(Int(r) == x.count && close(estimate, mean) && close(mcse, sd / r.squareRoot()) && close(Double(row["sd"]!)!, sd), "\(key)")
+            } else {
+                // h_c = c̄/ā: the delta method √((s_c² − 2ρ s_ca + ρ² s_a²)/R)/|ā|, ρ = c̄/ā.
+                #expect(row["quantity"] == "h_c", "\(key) has no replications")
+                let a = values["\(row["cell"]!)|sqrt_coefficient|"]!, c = values["\(row["cell"]!)|gn_coefficient|"]!
+                let (ma, sa) = moments(a), (mc, sc) = moments(c), ratio = mc / ma
+                let covariance = zip(a, c).map { ($0 - ma) * ($1 - mc) }.reduce(0, +) / (r - 1)
+                let delta = ((sc * sc - 2 * ratio * covariance + ratio * ratio * sa * sa) / r).squareRoot() / abs(ma)
+                #expect(close(estimate, ratio) && abs(mcse - delta) <= 1e-9 * delta, "\(key): \(mcse) against \(delta)")
+            }
+            checked += 1
+        }
+        #expect(checked == rows.filter { $0["note"] == "" }.count && checked > 200)
+    }
+}
