@@ -35,11 +35,11 @@ extension EMAAccuracy: ReportedStudy {
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: r.name, script: """
-            set title "ema (T4): Var(v̂)/v^2 of the bias-corrected EMA after t = \(steps) steps; points: simulation ± 95%"
+            set title "ema (T4): Var(v̂)/v^{2} of the bias-corrected EMA after t = \(steps) steps; points: simulation ± 95%"
             set logscale xy
             set xrange [5e-5:0.3]
-            set xlabel '1 − β_2'
-            set ylabel 'Var(v̂_t)/v^2'
+            set xlabel '1 − β_{2}'
+            set ylabel 'Var(v̂_{t})/v^{2}'
             plot \(plots.joined(separator: ", \\\n     "))
             """, data: data)
     }

@@ -17,10 +17,10 @@ extension GaussNewton: ReportedStudy {
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: r.name, script: """
-            set title "gauss-newton (T3), B = \(Text.plotLabel(batch)): E[g_B^2] against h; dashed: T3. Slope 1 at θ* (C4), 2 far away (C2)"
+            set title "gauss-newton (T3), B = \(Text.plotLabel(batch)): E[g_{B}^{2}] against h; dashed: T3. Slope 1 at θ* (C4), 2 far away (C2)"
             set logscale xy
-            set xlabel 'h_i (input variance = Hessian eigenvalue)'
-            set ylabel 'v_i = E[g_{B,i}^2]'
+            set xlabel 'h_{i} (input variance = Hessian eigenvalue)'
+            set ylabel 'v_{i} = E[g_{B,i}^{2}]'
             plot \(plots.joined(separator: ", \\\n     "))
             """, data: data)
     }
@@ -40,12 +40,12 @@ extension GaussNewton: ReportedStudy {
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: r.name + "-local-slope", script: arrows + """
-            set title "gauss-newton, B = \(Text.plotLabel(batch)): local slope d log v / d log h; dotted: h_c where the two laws cross"
+            set title "gauss-newton, B = \(Text.plotLabel(batch)): local slope d log v / d log h; dotted: h_{c} where the two laws cross"
             set logscale x
             unset logscale y
             set format y '%.1f'
             set yrange [0.8:2.2]
-            set xlabel 'h_i'
+            set xlabel 'h_{i}'
             set ylabel 'local slope'
             set key top left
             plot 1 with lines lc rgb '#999999' lw 1 title 'Gauss–Newton law', 2 with lines lc rgb '#555555' lw 1 title 'square-root law', \\

@@ -18,10 +18,10 @@ extension SqrtLaw: ReportedStudy {
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: r.name, script: """
-            set title "sqrt-law (T1): E[g_i^2] against h_i for δ ∼ N(0, σ^2H^{-α}); dashed: σ^2h^{2-α}"
+            set title "sqrt-law (T1): E[g_{i}^{2}] against h_{i} for δ ∼ N(0, σ^2H^{-α}); dashed: σ^2h^{2-α}"
             set logscale xy
-            set xlabel 'h_i (eigenvalue of H)'
-            set ylabel 'v_i = E[g_i^2]'
+            set xlabel 'h_{i} (eigenvalue of H)'
+            set ylabel 'v_{i} = E[g_{i}^{2}]'
             plot \(plots.joined(separator: ", \\\n     "))
             """, data: data)
     }

@@ -12,13 +12,13 @@ extension BiasCorrection: ReportedStudy {
                 let rows = r.rows(quantity, ["beta2": beta2]).compactMap { row -> [Double]? in
                     Double(row.grid["steps"] ?? "").map { [$0, row.estimate, row.mcse ?? 0, row.theory ?? .nan] }
                 }
-                plots += Figure.series("b\(k)\(j)", rows, style: 2 * k + j, title: "\(quantity == "v" ? "v" : "v̂"), β_2 = \(Text.plotLabel(beta2))",
+                plots += Figure.series("b\(k)\(j)", rows, style: 2 * k + j, title: "\(quantity == "v" ? "v" : "v̂"), β_{2} = \(Text.plotLabel(beta2))",
                                        errorBars: true, into: &data)
             }
         }
         guard !plots.isEmpty else { return [] }
         return [Figure(name: r.name, script: """
-            set title "bias-correction: E[v_t] = (1 − β_2^t)σ^2 and E[v̂_t] = σ^2; dashed: the closed forms"
+            set title "bias-correction: E[v_{t}] = (1 − β_{2}^{t})σ^{2} and E[v̂_{t}] = σ^{2}; dashed: the closed forms"
             set logscale x
             unset logscale y
             set format y '%g'
