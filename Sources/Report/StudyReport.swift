@@ -117,7 +117,7 @@ public struct StudyReport {
             ## Provenance
 
             - package version \(field("package_version")), commit \(field("git_commit"))
-            - GSL \(field("gsl_version")); BLAS \(field("blas"))
+            - GSL \(field("gsl_version")); BLAS \(field("blas")); eigen/QR/Cholesky \(field("lapack"))
             - studies: \(studies.keys.sorted().map(MarkdownText.escape).joined(separator: ", ")); total wall time \(String(format: "%.1f", wall)) s
 
             """
