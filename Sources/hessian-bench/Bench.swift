@@ -80,47 +80,60 @@ struct HaarFloor: ParsableCommand {
             try body()
             return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         }
-        @Sendable func replication(_ stream: RandomStream) throws -> [(String, Double)] {
-            let m = try Matrix(rows: d, columns: d), z = try Matrix(rows: d, columns: block)
-            let s = try Matrix(rows: d, columns: d), t = try Matrix(rows: d, columns: d)
-            let eigen = try SymmetricEigen(dimension: d)
-            stream.fillGaussian(m)
-            try BLAS.gemm(1, m, m, transposeB: true, 0, t)  // M symmetric positive definite
-            try m.copy(from: t)
-            stream.fillGaussian(z)
+        /// One worker's matrices, made before any timing: M (symmetric positive definite), a block Z.
+        final class Work: @unchecked Sendable {
+            let m: Matrix, z: Matrix, s: Matrix, t: Matrix, eigen: SymmetricEigen
+            init(d: Int, block: Int, stream: RandomStream) throws {
+                (m, z, s, t) = (try Matrix(rows: d, columns: d), try Matrix(rows: d, columns: block),
+                                try Matrix(rows: d, columns: d), try Matrix(rows: d, columns: d))
+                eigen = try SymmetricEigen(dimension: d)
+                stream.fillGaussian(t)
+                try BLAS.gemm(1 / Double(d), t, t, transposeB: true, 0, m)
+                stream.fillGaussian(z)
+            }
+        }
+        @Sendable func replication(_ w: Work, _ stream: RandomStream) throws -> [(String, Double)] {
             var times: [(String, Double)] = []
             if phases {
-                times.append(("gaussian draws (d·n)", seconds { for _ in 0..<(samples / block) { stream.fillGaussian(z) } }))
+                times.append(("gaussian draws (d·n)", seconds { for _ in 0..<(samples / block) { stream.fillGaussian(w.z) } }))
             }
-            times.append(("syrk S += Z·Zᵀ", try seconds { s.setZero(); for _ in 0..<(samples / block) { try BLAS.syrk(1, z, 1, s) } }))
+            times.append(("syrk S += Z·Zᵀ", try seconds { w.s.setZero(); for _ in 0..<(samples / block) { try BLAS.syrk(1, w.z, 1, w.s) } }))
             times.append(("gemm Ê = M·S·M", try seconds {
-                try s.symmetrizeFromLower()
-                try BLAS.gemm(1, m, s, 0, t)
-                try BLAS.gemm(1, t, m, 0, s)
-                try s.scale(by: 1 / Double(samples))
-                try s.symmetrizeFromLower()
+                try w.s.symmetrizeFromLower()
+                try BLAS.gemm(1, w.m, w.s, 0, w.t)
+                try BLAS.gemm(1, w.t, w.m, 0, w.s)
+                try w.s.scale(by: 1 / Double(samples))
+                try w.s.symmetrizeFromLower()
             }))
-            times.append(("eigen dsyevd", try seconds { try eigen.decompose(s) }))
-            times.append(("gemm V·diag(√λ)·Vᵀ", try seconds { try eigen.apply({ max($0, 0).squareRoot() }, into: t) }))
+            times.append(("eigen dsyevd", try seconds { try w.eigen.decompose(w.s) }))
+            times.append(("gemm V·diag(√λ)·Vᵀ", try seconds { try w.eigen.apply({ max($0, 0).squareRoot() }, into: w.t) }))
             return times
         }
         if phases {
-            for (name, time) in try replication(try RandomStream(seed: 1)) {
+            let stream = try RandomStream(seed: 1)
+            for (name, time) in try replication(try Work(d: d, block: block, stream: stream), stream) {
                 print(#"{"phase": "\#(name)", "d": \#(d), "samples": \#(samples), "seconds": \#(time)}"#)
             }
             return
         }
-        let next = Mutex(0)
-        let elapsed = seconds {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                do {
-                    let stream = try RandomStream(seed: UInt32(worker + 1))
-                    while next.withLock({ n in defer { n += 1 }; return n }) < replications { _ = try replication(stream) }
-                } catch {
-                    fatalError("\(error)")
+        // Each worker prepares its matrices, waits for the others, then runs its share of the
+        // replications; the floor is the slowest worker's time for its share.
+        let next = Mutex(0), ready = Mutex(0), slowest = Mutex(0.0)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            do {
+                let stream = try RandomStream(seed: UInt32(worker + 1))
+                let work = try Work(d: d, block: block, stream: stream)
+                ready.withLock { $0 += 1 }
+                while ready.withLock({ $0 }) < workers { sched_yield() }
+                let time = try seconds {
+                    while next.withLock({ n in defer { n += 1 }; return n }) < replications { _ = try replication(work, stream) }
                 }
+                slowest.withLock { $0 = max($0, time) }
+            } catch {
+                fatalError("\(error)")
             }
         }
+        let elapsed = slowest.withLock { $0 }
         report("haar-floor", size: "d=\(d)", workers: workers, unit: "s", value: elapsed)
     }
 }

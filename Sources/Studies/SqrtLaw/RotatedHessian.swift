@@ -23,8 +23,9 @@ struct RotatedHessian: @unchecked Sendable {
                                    into: factor, scratch: scratch)
         gradientFactor = factor.elements
         hessianDiagonal = (0..<d).map { i in (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * λ[$1] } }
+        let power = λ.map { pow($0, 2 - alpha) }  // d calls of pow, not d² (the same terms, bit for bit)
         secondMomentDiagonal = (0..<d).map { i in
-            (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * sigma * sigma * pow(λ[$1], 2 - alpha) }
+            (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * sigma * sigma * power[$1] }
         }
     }
 }
