@@ -110,6 +110,15 @@ struct HaarFloor: ParsableCommand {
             return times
         }
         if phases {
+            // The design of the bench's haar cell (Runner.prepare: the Haar QR, M = QΛQᵀ, the
+            // diagonals and the theory), once per cell, before any replication.
+            let json = """
+                {"study": "sqrt-law", "seed": 1, "replications": \(replications),
+                 "fixed": {"spectrum": {"min": 0.01, "max": 100, "count": \(d)}, "sigma": 0.5, "samples": \(samples), "rotation": "haar"}}
+                """
+            let config = try Config(file: "bench.json", json: JSONValue.parse(Array(json.utf8)), studies: allStudies)
+            let design = try seconds { _ = try Runner(config: config, threads: 1).prepare() }
+            print(#"{"phase": "design (once per cell)", "d": \#(d), "samples": \#(samples), "seconds": \#(design)}"#)
             let stream = try RandomStream(seed: 1)
             for (name, time) in try replication(try Work(d: d, block: block, stream: stream), stream) {
                 print(#"{"phase": "\#(name)", "d": \#(d), "samples": \#(samples), "seconds": \#(time)}"#)
