@@ -9,8 +9,10 @@
 #                      CSV with the committed results/ (what CI runs after the tests): the same bytes
 #                      on the machine that made them; elsewhere numbers may move in their last bits
 #                      (other BLAS kernels), within a bound from rounding (`hessian-study compare`)
-#   make bench         the kernels against NumPy in one run, with ratios and targets
-#   make bench-guard   short version for CI: fails if a kernel is below half of NumPy
+#   make bench         every study timed whole (hessian-study run) against NumPy computing the same
+#                      estimates (bench/studies.py), at several sizes, in one run: ratios, growth
+#                      with d, the haar path against its floor (BLAS-3 + one eigen per replication)
+#   make bench-guard   short version for CI (about a minute): fails if a study is slower than NumPy
 #   make test-slurm    as root: a real one-node Slurm cluster on loopback runs a study as an array job
 #                      and with scripts/parallel.sh; the merged CSVs must match an unsharded run (~35 s)
 

@@ -6,6 +6,8 @@
 //   CGSL         the GNU Scientific Library (module map + shim header)
 //   CGSLErrors   GSL's error handler replaced, its per-thread state in a .c file
 //   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
+//   CLAPACK      declarations of the LAPACK routines OpenBLAS exports (eigen, QR, Cholesky),
+//                called only with the OpenBLAS trait on
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
 //   StrictJSON   the strict JSON parser and writer configs and part files are read with
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
@@ -25,7 +27,7 @@ let package = Package(
     traits: [
         .trait(
             name: "OpenBLAS",
-            description: "Serve GSL's CBLAS calls from OpenBLAS (libopenblas) instead of GSL's reference CBLAS (libgslcblas)."
+            description: "Serve GSL's CBLAS calls from OpenBLAS (libopenblas) instead of GSL's reference CBLAS (libgslcblas), and the symmetric eigen-decomposition, QR and Cholesky from OpenBLAS's LAPACK instead of GSL's unblocked routines."
         ),
         .default(enabledTraits: ["OpenBLAS"]),
     ],
@@ -37,13 +39,15 @@ let package = Package(
         .systemLibrary(name: "CGSL"),
         .target(name: "CKernels"),
         .target(name: "CGSLErrors", linkerSettings: [.linkedLibrary("gsl")]),
+        .target(name: "CLAPACK"),
         .target(
             name: "GSL",
-            dependencies: ["CGSL", "CGSLErrors"],
+            dependencies: ["CGSL", "CGSLErrors", "CLAPACK"],
             linkerSettings: [
                 // Order matters: the first library that defines cblas_* serves GSL's BLAS calls.
-                // With the trait on, OpenBLAS comes first; libgslcblas is always linked so that
-                // the package also builds with the trait off (`--disable-default-traits`).
+                // With the trait on, OpenBLAS comes first (and serves CLAPACK's LAPACK routines);
+                // libgslcblas is always linked so that the package also builds with the trait
+                // off (`--disable-default-traits`), when no LAPACK routine is called.
                 .linkedLibrary("openblas", .when(traits: ["OpenBLAS"])),
                 .linkedLibrary("gslcblas"),
             ]

@@ -1,40 +1,151 @@
 import CGSL
+#if OpenBLAS
+import CLAPACK
+#endif
 
-/// The eigen-decomposition A = V·diag(λ)·Vᵀ of a real symmetric matrix, with its GSL
-/// workspace (`gsl_eigen_symmv`), and the matrix functions f(A) = V·diag(f(λ))·Vᵀ built on it,
-/// the matrix square root among them (STUDIES.md T2: (E[ggᵀ])^(1/2) = σ·H).
+/// The eigen-decomposition A = V·diag(λ)·Vᵀ of a real symmetric matrix, with its workspace,
+/// and the matrix functions f(A) = V·diag(f(λ))·Vᵀ built on it, the matrix square root among
+/// them (STUDIES.md T2: (E[ggᵀ])^(1/2) = σ·H).
+///
+/// Served by LAPACK's divide and conquer (`dsyevd`, blocked: its tridiagonal reduction is half
+/// BLAS-3) with the `OpenBLAS` trait, by GSL's unblocked `gsl_eigen_symmv` without
+/// (``LinearAlgebra``). Both read the lower triangle of the row-major matrix (LAPACK's upper
+/// triangle of the same memory read column-major; for a symmetric matrix the eigenproblem is
+/// the same), and both return the eigenvalues in ascending order, the eigenvectors one per
+/// column (LAPACK's column-major output is transposed back to row-major).
 ///
 /// One object serves any number of decompositions of `dimension × dimension` matrices; the
-/// input is copied, never destroyed.
+/// input is copied, never destroyed. Not thread-safe: one per worker.
 public final class SymmetricEigen {
     public let dimension: Int
-    /// The eigenvalues of the last decomposition (unordered, as GSL returns them).
+    public let backend: LinearAlgebra
+    /// The eigenvalues of the last decomposition, ascending.
     public let values: Vector
-    /// The eigenvectors of the last decomposition, one per column.
+    /// The eigenvectors of the last decomposition, one per column (signs as the library chose).
     public let vectors: Matrix
-    private let workspace: UnsafeMutablePointer<gsl_eigen_symmv_workspace>
     private let scratch: Matrix
+    private let workspace: UnsafeMutablePointer<gsl_eigen_symmv_workspace>?
+    /// LAPACK's work arrays, sized by a workspace query at init (dsyevd's for `decompose`).
+    private var work: [Double] = [], integerWork: [Int32] = []
 
-    public init(dimension: Int) throws {
+    /// A decomposition of `dimension × dimension` matrices by `backend` (LAPACK when the build
+    /// has it). Asking for LAPACK in a build without the `OpenBLAS` trait throws `GSL_EUNIMPL`.
+    public init(dimension: Int, using backend: LinearAlgebra = .default) throws {
         GSLRuntime.initialize()
+        try backend.requireAvailable("SymmetricEigen")
         self.dimension = dimension
+        self.backend = backend
         values = try Vector(count: dimension)
         vectors = try Matrix(rows: dimension, columns: dimension)
         scratch = try Matrix(rows: dimension, columns: dimension)
-        workspace = try allocated(gsl_eigen_symmv_alloc(dimension), "gsl_eigen_symmv_alloc")
+        switch backend {
+        case .gsl:
+            workspace = try allocated(gsl_eigen_symmv_alloc(dimension), "gsl_eigen_symmv_alloc")
+        case .lapack:
+            workspace = nil
+            #if OpenBLAS
+            var n = try lapackInt(dimension, "dsyevd"), lwork: Int32 = -1, liwork: Int32 = -1, info: Int32 = 0
+            var query = 0.0, integerQuery: Int32 = 0
+            var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
+            vectors.withElements { a in
+                values.withElements { w in
+                    dsyevd_(&jobz, &uplo, &n, a.baseAddress, &n, w.baseAddress, &query, &lwork, &integerQuery, &liwork, &info)
+                }
+            }
+            try checkLAPACK(info, "dsyevd") { "workspace query failed (info \($0))" }
+            work = [Double](repeating: 0, count: max(1, Int(query)))
+            integerWork = [Int32](repeating: 0, count: max(1, Int(integerQuery)))
+            #endif
+        }
     }
 
-    deinit { gsl_eigen_symmv_free(workspace) }
+    deinit { if let workspace { gsl_eigen_symmv_free(workspace) } }
 
-    /// Decomposes the symmetric matrix `a` (only its lower triangle is read) into
-    /// ``values`` and ``vectors``. Throws `GSL_ENOTSQR` or `GSL_EBADLEN` on a shape mismatch.
-    public func decompose(_ a: Matrix) throws {
+    private func checkShape(_ a: Matrix, _ function: String) throws {
         guard a.rows == a.columns else {
-            throw GSLError(status: GSLError.notSquare, function: "gsl_eigen_symmv",
+            throw GSLError(status: GSLError.notSquare, function: function,
                            reason: "matrix must be square, got \(a.rows)×\(a.columns)")
         }
-        try scratch.copy(from: a)
-        try check(gsl_eigen_symmv(scratch.gsl, values.gsl, vectors.gsl, workspace), "gsl_eigen_symmv")
+        guard a.rows == dimension else {
+            throw GSLError(status: GSLError.badLength, function: function,
+                           reason: "matrix is \(a.rows)×\(a.rows), the decomposition \(dimension)×\(dimension)")
+        }
+    }
+
+    /// Decomposes the symmetric matrix `a` (only its lower triangle is read) into ``values``
+    /// (ascending) and ``vectors``. Throws `GSL_ENOTSQR` or `GSL_EBADLEN` on a shape mismatch.
+    public func decompose(_ a: Matrix) throws {
+        switch backend {
+        case .gsl:
+            try checkShape(a, "gsl_eigen_symmv")
+            try scratch.copy(from: a)
+            try check(gsl_eigen_symmv(scratch.gsl, values.gsl, vectors.gsl, workspace), "gsl_eigen_symmv")
+            try check(gsl_eigen_symmv_sort(values.gsl, vectors.gsl, GSL_EIGEN_SORT_VAL_ASC), "gsl_eigen_symmv_sort")
+        case .lapack:
+            #if OpenBLAS
+            try checkShape(a, "dsyevd")
+            try vectors.copy(from: a)
+            var n = Int32(dimension), lwork = Int32(work.count), liwork = Int32(integerWork.count), info: Int32 = 0
+            var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
+            vectors.withElements { a in
+                values.withElements { w in
+                    dsyevd_(&jobz, &uplo, &n, a.baseAddress, &n, w.baseAddress, &work, &lwork, &integerWork, &liwork, &info)
+                }
+            }
+            try checkLAPACK(info, "dsyevd") { "failed to converge (info \($0))" }
+            // Column-major eigenvectors read row-major are Vᵀ: one transpose puts them in columns.
+            try check(gsl_matrix_transpose(vectors.gsl), "gsl_matrix_transpose")
+            #else
+            fatalError("unreachable: init refused LAPACK")
+            #endif
+        }
+    }
+
+    /// The `k` largest eigenvalues of the symmetric matrix `a` (lower triangle read), largest
+    /// first, without the eigenvectors: LAPACK's `dsyevr` with RANGE = 'I' (bisection and
+    /// inverse iteration on the tridiagonal form, O(d²·k) after the O(d³) reduction, no
+    /// back-transformation), or, with GSL, all eigenvalues (`gsl_eigen_symm`) of which the
+    /// top `k` are kept. For λ_max(P^(−1/2)·H·P^(−1/2)), say. ``values`` and ``vectors`` keep
+    /// the last full decomposition.
+    public func largest(_ k: Int, of a: Matrix) throws -> [Double] {
+        precondition((0...dimension).contains(k), "k = \(k) is outside 0...\(dimension)")
+        guard k > 0 else { return [] }
+        switch backend {
+        case .gsl:
+            try checkShape(a, "gsl_eigen_symm")
+            try scratch.copy(from: a)
+            let all = try Vector(count: dimension)
+            let symm = try allocated(gsl_eigen_symm_alloc(dimension), "gsl_eigen_symm_alloc")
+            defer { gsl_eigen_symm_free(symm) }
+            try check(gsl_eigen_symm(scratch.gsl, all.gsl, symm), "gsl_eigen_symm")
+            return Array(all.elements.sorted(by: >).prefix(k))
+        case .lapack:
+            #if OpenBLAS
+            try checkShape(a, "dsyevr")
+            try scratch.copy(from: a)
+            var n = Int32(dimension), il = Int32(dimension - k + 1), iu = Int32(dimension), found: Int32 = 0, info: Int32 = 0
+            var jobz = CChar(UInt8(ascii: "N")), range = CChar(UInt8(ascii: "I")), uplo = CChar(UInt8(ascii: "U"))
+            var vl = 0.0, vu = 0.0, abstol = 0.0, one: Int32 = 1, z = 0.0
+            var w = [Double](repeating: 0, count: dimension), support = [Int32](repeating: 0, count: 2 * dimension)
+            var lwork: Int32 = -1, liwork: Int32 = -1, query = 0.0, integerQuery: Int32 = 0
+            scratch.withElements {
+                dsyevr_(&jobz, &range, &uplo, &n, $0.baseAddress, &n, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &one,
+                        &support, &query, &lwork, &integerQuery, &liwork, &info)
+            }
+            try checkLAPACK(info, "dsyevr") { "workspace query failed (info \($0))" }
+            var rwork = [Double](repeating: 0, count: max(1, Int(query)))
+            var iwork = [Int32](repeating: 0, count: max(1, Int(integerQuery)))
+            (lwork, liwork) = (Int32(rwork.count), Int32(iwork.count))
+            scratch.withElements {
+                dsyevr_(&jobz, &range, &uplo, &n, $0.baseAddress, &n, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &one,
+                        &support, &rwork, &lwork, &iwork, &liwork, &info)
+            }
+            try checkLAPACK(info, "dsyevr") { "internal error (info \($0))" }
+            return Array(w.prefix(Int(found)).reversed())
+            #else
+            fatalError("unreachable: init refused LAPACK")
+            #endif
+        }
     }
 
     /// result ← V·diag(f(λ))·Vᵀ for the last decomposition.
@@ -69,12 +180,4 @@ public final class SymmetricEigen {
         }
         try BLAS.gemm(1, scratch, vectors, transposeB: true, 0, result)
     }
-}
-
-/// The Cholesky factorisation A = L·Lᵀ of a symmetric positive-definite matrix, in place:
-/// the lower triangle of `a` becomes L (`gsl_linalg_cholesky_decomp1`). A matrix that is not
-/// positive definite throws `GSL_EDOM` with GSL's reason.
-public func choleskyDecompose(_ a: Matrix) throws {
-    GSLRuntime.initialize()
-    try check(gsl_linalg_cholesky_decomp1(a.gsl), "gsl_linalg_cholesky_decomp1")
 }

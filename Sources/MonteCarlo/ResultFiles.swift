@@ -113,6 +113,7 @@ public struct ResultFiles {
             ("gaussian", .string("gsl_ran_gaussian_ziggurat")),
             ("gsl_version", .string(GSLRuntime.version)),
             ("blas", .string(BLAS.description)),
+            ("lapack", .string(LinearAlgebra.description)),
             ("package_version", .string(provenance.packageVersion)),
             ("git_commit", provenance.gitCommit.map(JSONValue.string) ?? .null),
             ("threads", .number(Double(provenance.threads))),

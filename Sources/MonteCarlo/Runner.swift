@@ -115,6 +115,9 @@ public struct Runner: Sendable {
 
     private func prepare<S: Study>(_ type: S.Type) throws -> RunStatistics {
         try requireMemory()
+        // The design too runs single-threaded BLAS and LAPACK (a Haar QR, say), as `replicate`
+        // and the workers do: its bits then never depend on what ran before in the process.
+        BLAS.setThreads(1)
         let studies = try config.cells.map { cell in
             let study = try S(cell: cell, design: stream(cell: cell.index, replication: -1))
             // The memory check counted at most this many statistics per replication: the same

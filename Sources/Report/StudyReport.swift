@@ -147,7 +147,7 @@ public struct StudyReport {
         return text
     }
 
-    /// Package version, commit, GSL and BLAS, and the total wall time, from the manifests.
+    /// Package version, commit, GSL, BLAS and LAPACK, and the total wall time, from the manifests.
     var provenance: String {
         let manifests = studies.keys.sorted().compactMap { studies[$0]?.manifest }
         func field(_ key: String) -> String {
@@ -155,11 +155,13 @@ public struct StudyReport {
             return values.isEmpty ? "unknown" : values.sorted().map(MarkdownText.escape).joined(separator: "; ")
         }
         let wall = manifests.reduce(0.0) { total, m in if case .number(let s) = m["wall_seconds"] { return total + s } else { return total } }
+        // Manifests written before the field existed say nothing of it, and neither does the line.
+        let lapack = manifests.contains { $0["lapack"] != nil } ? "; eigen/QR/Cholesky \(field("lapack"))" : ""
         return """
             ## Provenance
 
             - package version \(field("package_version")), commit \(field("git_commit"))
-            - GSL \(field("gsl_version")); BLAS \(field("blas"))
+            - GSL \(field("gsl_version")); BLAS \(field("blas"))\(lapack)
             - studies: \(studies.keys.sorted().map(MarkdownText.escape).joined(separator: ", ")); total wall time \(String(format: "%.1f", wall)) s
 
             """

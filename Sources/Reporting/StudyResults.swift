@@ -123,7 +123,7 @@ public struct StudyResults: Sendable {
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not valid JSON: \(error)") }
         guard case .object(let object) = json else { throw fail(nil, "must be a JSON object (a run's manifest), got \(json.typeDescription)") }
-        for key in ["name", "study", "package_version", "gsl_version", "blas", "git_commit", "config_file", "generator", "rng", "gaussian", "started"] {
+        for key in ["name", "study", "package_version", "gsl_version", "blas", "lapack", "git_commit", "config_file", "generator", "rng", "gaussian", "started"] {
             switch object[key] {
             case nil, .string?: continue
             case .null? where key == "git_commit": continue

@@ -5,15 +5,15 @@ import MonteCarlo
 import Studies
 import Synchronization
 
-/// `hessian-bench`: the package's kernels, timed in a release build, each printing one JSON line
-/// {"kernel", "size", "workers", "unit", "value"} for `bench/compare.py`, which runs the NumPy
-/// equivalents (bench/kernels.py) in the same session and prints the ratios.
+/// `hessian-bench`: measurements below the whole studies, in a release build, each printing JSON
+/// lines for `bench/compare.py` (which times the studies themselves, end to end, against NumPy's
+/// bench/studies.py): OpenBLAS's dgemm, and the floor of sqrt-law's haar path with its profile.
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hessian-bench",
-        abstract: "Time the package's kernels (release build), one JSON line per measurement.",
-        subcommands: [Dgemm.self, Full.self, Diagonal.self, DynamicsLoop.self]
+        abstract: "Time what lies below the whole studies (release build), one JSON line per measurement.",
+        subcommands: [Dgemm.self, HaarFloor.self]
     )
 }
 
@@ -57,80 +57,92 @@ struct Dgemm: ParsableCommand {
     }
 }
 
-/// The full E[ggᵀ] kernel of `sqrt-law` (FullSecondMoment): per worker, blocks of Z, G = M·Z,
-/// Ê += G·Gᵀ, with one BLAS thread per worker. GFLOP/s counts 3d²n per estimate.
-struct Full: ParsableCommand {
-    @Option var d = 256
-    @Option(help: "Gradients per estimate.") var samples = 4096
-    @OptionGroup var timing: Timing
+/// The floor of sqrt-law's haar path: per replication, its own BLAS-3 products and one LAPACK
+/// eigen-decomposition, nothing else (no draws, no design, no engine): S += Z·Zᵀ over the
+/// blocks of a Z drawn once (`syrk`), Ê = M·S·M (two `gemm`), Ê = V·diag(λ)·Vᵀ (`dsyevd`) and
+/// Ê^(1/2) = V·diag(√λ)·Vᵀ (one `gemm`). `replications` spread over `workers` threads, one BLAS
+/// thread each, as `hessian-study run --threads workers` does. Prints the wall seconds of the
+/// whole, and with `--phases` the seconds of each phase of one replication on one thread (the
+/// Gaussian draws of a replication included, for the profile).
+struct HaarFloor: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "haar-floor")
+    @Option var d = 1024
+    @Option var samples = 16384
+    @Option var replications = 4
+    @Option var workers = 2
+    @Flag(help: "Print the seconds of each phase of one replication instead.") var phases = false
 
     func run() throws {
         BLAS.setThreads(1)
-        let d = self.d, samples = self.samples, seconds = timing.seconds
-        let results = Mutex<[(Int, Double)]>([])
-        DispatchQueue.concurrentPerform(iterations: timing.workers) { worker in
+        let d = self.d, samples = self.samples, block = min(samples, FullSecondMoment.blockSize), phases = self.phases
+        @Sendable func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let start = DispatchTime.now()
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        }
+        /// One worker's matrices, made before any timing: M (symmetric positive definite), a block Z.
+        final class Work: @unchecked Sendable {
+            let m: Matrix, z: Matrix, s: Matrix, t: Matrix, eigen: SymmetricEigen
+            init(d: Int, block: Int, stream: RandomStream) throws {
+                (m, z, s, t) = (try Matrix(rows: d, columns: d), try Matrix(rows: d, columns: block),
+                                try Matrix(rows: d, columns: d), try Matrix(rows: d, columns: d))
+                eigen = try SymmetricEigen(dimension: d)
+                stream.fillGaussian(t)
+                try BLAS.gemm(1 / Double(d), t, t, transposeB: true, 0, m)
+                stream.fillGaussian(z)
+            }
+        }
+        @Sendable func replication(_ w: Work, _ stream: RandomStream) throws -> [(String, Double)] {
+            var times: [(String, Double)] = []
+            if phases {
+                times.append(("gaussian draws (d·n)", seconds { for _ in 0..<(samples / block) { stream.fillGaussian(w.z) } }))
+            }
+            times.append(("syrk S += Z·Zᵀ", try seconds { w.s.setZero(); for _ in 0..<(samples / block) { try BLAS.syrk(1, w.z, 1, w.s) } }))
+            times.append(("gemm Ê = M·S·M", try seconds {
+                try w.s.symmetrizeFromLower()
+                try BLAS.gemm(1, w.m, w.s, 0, w.t)
+                try BLAS.gemm(1, w.t, w.m, 0, w.s)
+                try w.s.scale(by: 1 / Double(samples))
+                try w.s.symmetrizeFromLower()
+            }))
+            times.append(("eigen dsyevd", try seconds { try w.eigen.decompose(w.s) }))
+            times.append(("gemm V·diag(√λ)·Vᵀ", try seconds { try w.eigen.apply({ max($0, 0).squareRoot() }, into: w.t) }))
+            return times
+        }
+        if phases {
+            // The design of the bench's haar cell (Runner.prepare: the Haar QR, M = QΛQᵀ, the
+            // diagonals and the theory), once per cell, before any replication.
+            let json = """
+                {"study": "sqrt-law", "seed": 1, "replications": \(replications),
+                 "fixed": {"spectrum": {"min": 0.01, "max": 100, "count": \(d)}, "sigma": 0.5, "samples": \(samples), "rotation": "haar"}}
+                """
+            let config = try Config(file: "bench.json", json: JSONValue.parse(Array(json.utf8)), studies: allStudies)
+            let design = try seconds { _ = try Runner(config: config, threads: 1).prepare() }
+            print(#"{"phase": "design (once per cell)", "d": \#(d), "samples": \#(samples), "seconds": \#(design)}"#)
+            let stream = try RandomStream(seed: 1)
+            for (name, time) in try replication(try Work(d: d, block: block, stream: stream), stream) {
+                print(#"{"phase": "\#(name)", "d": \#(d), "samples": \#(samples), "seconds": \#(time)}"#)
+            }
+            return
+        }
+        // Each worker prepares its matrices, waits for the others, then runs its share of the
+        // replications; the floor is the slowest worker's time for its share.
+        let next = Mutex(0), ready = Mutex(0), slowest = Mutex(0.0)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             do {
                 let stream = try RandomStream(seed: UInt32(worker + 1))
-                let factor = try Matrix(rows: d, columns: d)
-                stream.fillGaussian(factor)
-                let kernel = try FullSecondMoment(factor: factor, samples: samples)
-                let outcome = try repeatFor(seconds) { _ in _ = try kernel.estimate(stream) }
-                results.withLock { $0.append(outcome) }
+                let work = try Work(d: d, block: block, stream: stream)
+                ready.withLock { $0 += 1 }
+                while ready.withLock({ $0 }) < workers { sched_yield() }
+                let time = try seconds {
+                    while next.withLock({ n in defer { n += 1 }; return n }) < replications { _ = try replication(work, stream) }
+                }
+                slowest.withLock { $0 = max($0, time) }
             } catch {
                 fatalError("\(error)")
             }
         }
-        let rate = results.withLock { $0.reduce(0) { $0 + Double($1.0) / $1.1 } }
-        report("full", size: "d=\(d)", workers: timing.workers, unit: "GFLOP/s", value: 3 * Double(d * d) * Double(samples) * rate / 1e9)
-    }
-}
-
-/// Runs a config through the engine (the same path as `hessian-study run`) and returns the wall
-/// time of the run alone.
-func timeRun(_ json: String, workers: Int) throws -> Double {
-    let config = try Config(file: "bench.json", json: JSONValue.parse(Array(json.utf8)), studies: allStudies)
-    let start = DispatchTime.now()
-    _ = try Runner(config: config, threads: workers).run()
-    return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
-
-/// The diagonal path of `sqrt-law` (rotation "none"): normal draws per second through the engine.
-struct Diagonal: ParsableCommand {
-    @Option var d = 1000
-    @Option var samples = 20000
-    @Option(help: "Replications (spread over the workers).") var replications = 16
-    @Option var generator = Generator.default.rawValue
-    @OptionGroup var timing: Timing
-
-    func run() throws {
-        let json = """
-            {"study": "sqrt-law", "seed": 1, "replications": \(replications), "generator": "\(generator)",
-             "fixed": {"spectrum": {"min": 0.01, "max": 100, "count": \(d)}, "sigma": 1, "samples": \(samples)}}
-            """
-        _ = try timeRun(json.replacingOccurrences(of: "\"samples\": \(samples)", with: "\"samples\": 100"), workers: timing.workers)
-        let elapsed = try timeRun(json, workers: timing.workers)
-        report("diagonal", size: "d=\(d)", workers: timing.workers, unit: "M draws/s", value: Double(d * samples * replications) / elapsed / 1e6)
-    }
-}
-
-/// The `dynamics` stepping loop: coordinate-steps per second for one optimizer, through the engine.
-struct DynamicsLoop: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dynamics")
-    @Option var d = 1000
-    @Option var chains = 64
-    @Option var steps = 2000
-    @Option var optimizer = "adam"
-    @Option var generator = Generator.default.rawValue
-    @OptionGroup var timing: Timing
-
-    func run() throws {
-        let json = """
-            {"study": "dynamics", "seed": 1, "replications": \(chains), "generator": "\(generator)",
-             "fixed": {"optimizer": "\(optimizer)", "lr": 0.01, "noise_sigma": 0.001, "beta2": 0.999,
-                       "spectrum": {"min": 0.01, "max": 100, "count": \(d)}, "steps": \(steps), "burn_in": \(steps / 4)}}
-            """
-        let elapsed = try timeRun(json, workers: timing.workers)
-        report("dynamics", size: "d=\(d) chains=\(chains)", workers: timing.workers, unit: "M coordinate-steps/s",
-               value: Double(d * chains * steps) / elapsed / 1e6)
+        let elapsed = slowest.withLock { $0 }
+        report("haar-floor", size: "d=\(d)", workers: workers, unit: "s", value: elapsed)
     }
 }

@@ -107,6 +107,29 @@ struct SqrtLawTests {
         #expect(csvs[0] == csvs[2])
     }
 
+    /// The two evaluations of Ê (FullSecondMoment): Σ (Mz)(Mz)ᵀ/n and M·(Σ z·zᵀ)·M/n are the same
+    /// sum, so they agree to rounding. A dot product of length k is exact to k·u·Σ|aₖbₖ| (Higham
+    /// §3.1); each entry passes through at most n + 2d such terms, and Σ|aₖbₖ| ≤ d·√(ÊᵢᵢÊⱼⱼ)
+    /// loosely (Cauchy–Schwarz with |M| in place of M), so the bound is 2(n + 2d)·u·d·√(ÊᵢᵢÊⱼⱼ).
+    @Test(arguments: [(16, 600), (16, 20), (40, 1000)])
+    func factoredAndDirectSecondMomentsAgree(d: Int, samples: Int) throws {
+        let stream = try RandomStream(seed: 21)
+        let m = try Matrix(rows: d, columns: d), x = try Matrix(rows: d, columns: d)
+        stream.fillGaussian(x)
+        try BLAS.gemm(1, x, x, transposeB: true, 0, m)  // symmetric, as σH^(1−α/2) is
+        let estimates = try [true, false].map { factored in
+            try FullSecondMoment(factor: m, samples: samples, factored: factored).estimate(try RandomStream(seed: 22)).copy()
+        }
+        let u = Double.ulpOfOne / 2
+        for i in 0..<d {
+            for j in 0..<d {
+                let scale = (estimates[1][i, i] * estimates[1][j, j]).squareRoot()
+                let bound = 2 * Double(samples + 2 * d) * u * Double(d) * scale
+                #expect(abs(estimates[0][i, j] - estimates[1][i, j]) <= bound, "Ê[\(i), \(j)]")
+            }
+        }
+    }
+
     /// Any replication can be re-run alone: the replications re-run one by one average to the
     /// run's estimate, bit for bit.
     @Test func aReplicationReRunAloneGivesTheSameNumbers() throws {

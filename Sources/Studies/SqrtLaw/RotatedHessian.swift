@@ -23,20 +23,27 @@ struct RotatedHessian: @unchecked Sendable {
                                    into: factor, scratch: scratch)
         gradientFactor = factor.elements
         hessianDiagonal = (0..<d).map { i in (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * λ[$1] } }
+        let power = λ.map { pow($0, 2 - alpha) }  // d calls of pow, not d² (the same terms, bit for bit)
         secondMomentDiagonal = (0..<d).map { i in
-            (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * sigma * sigma * pow(λ[$1], 2 - alpha) }
+            (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * sigma * sigma * power[$1] }
         }
     }
 }
 
-/// The full-matrix estimate Ê = (1/n)·Σ g·gᵀ of E[ggᵀ] for g = M·z, by BLAS-3 blocks: draw a
-/// block Z (d×b) of standard normals, G = M·Z (`gemm`), Ê += G·Gᵀ (`syrk`). One per worker.
-/// Each estimate costs about 3d²n flops (2d²n in `gemm`, d²n in `syrk`) and d·n normal draws.
+/// The full-matrix estimate Ê = (1/n)·Σ g·gᵀ of E[ggᵀ] for g = M·z, by BLAS-3 blocks of a
+/// d×b matrix Z of standard normals. One per worker. Two evaluations of the same sum, chosen by
+/// flop count (each needs d·n normal draws):
+/// - direct (n ≤ 2d): G = M·Z (`gemm`), Ê += G·Gᵀ (`syrk`): 3d²n flops;
+/// - factored (n > 2d): S += Z·Zᵀ (`syrk`), then Ê = M·S·M (two `gemm`, M symmetric):
+///   d²n + 4d³ flops, since Σ (Mz)(Mz)ᵀ = M·(Σ z·zᵀ)·Mᵀ exactly (the two differ in rounding only).
+/// At d = 1024 and n = 16 384 the factored form does 21 GFLOP where the direct one did 52.
 public final class FullSecondMoment {
     /// Gradients per BLAS block: large enough for `gemm` to run near peak.
     public static let blockSize = 256
 
     let samples: Int
+    /// Whether Ê is formed as M·(Σ z·zᵀ)·M (n > 2d) rather than as Σ (Mz)(Mz)ᵀ.
+    let factored: Bool
     let factor: Matrix
     let z: Matrix, g: Matrix
     /// The last partial block, when `blockSize` does not divide `samples`.
@@ -52,10 +59,12 @@ public final class FullSecondMoment {
                       samples: samples)
     }
 
-    /// An estimator of E[ggᵀ] for g = factor·z from `samples` gradients per estimate.
-    public init(factor: Matrix, samples: Int) throws {
+    /// An estimator of E[ggᵀ] for g = factor·z (factor symmetric) from `samples` gradients per
+    /// estimate; `factored` overrides the choice by flop count (for tests comparing the two).
+    public init(factor: Matrix, samples: Int, factored: Bool? = nil) throws {
         let d = factor.rows
         self.samples = samples
+        self.factored = factored ?? (samples > 2 * d)
         self.factor = factor
         let b = min(samples, Self.blockSize), tail = samples % b
         z = try Matrix(rows: d, columns: b)
@@ -74,6 +83,12 @@ public final class FullSecondMoment {
         secondMoment.setZero()
         for _ in 0..<(samples / z.columns) { try accumulate(z, g, stream) }
         if let zTail, let gTail { try accumulate(zTail, gTail, stream) }
+        if factored {
+            // secondMoment holds S = Σ z·zᵀ (lower); Ê = M·S·M, through `root` as scratch.
+            try secondMoment.symmetrizeFromLower()
+            try BLAS.gemm(1, factor, secondMoment, 0, root)
+            try BLAS.gemm(1, root, factor, 0, secondMoment)
+        }
         try secondMoment.scale(by: 1 / Double(samples))
         try secondMoment.symmetrizeFromLower()
         return secondMoment
@@ -81,8 +96,12 @@ public final class FullSecondMoment {
 
     private func accumulate(_ z: Matrix, _ g: Matrix, _ stream: RandomStream) throws {
         stream.fillGaussian(z)
-        try BLAS.gemm(1, factor, z, 0, g)
-        try BLAS.syrk(1, g, 1, secondMoment)
+        if factored {
+            try BLAS.syrk(1, z, 1, secondMoment)
+        } else {
+            try BLAS.gemm(1, factor, z, 0, g)
+            try BLAS.syrk(1, g, 1, secondMoment)
+        }
     }
 
     /// ‖Ê^(1/2) − σH^(1−α/2)‖_F / ‖σH^(1−α/2)‖_F: how well the full matrix recovers H (T2).

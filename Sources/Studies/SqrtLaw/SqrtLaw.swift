@@ -70,7 +70,8 @@ public struct SqrtLaw: Study {
     /// design keeps σH^(1−α/2) (d²) and three diagonals; preparing it holds three more d×d at
     /// once (Z, Q, R of the QR; then Q, the composed factor, its scratch and the copy kept); a
     /// worker's ``FullSecondMoment`` holds five d×d (its factor, Ê, Ê^(1/2), the eigenvectors and
-    /// the eigen scratch), the blocks Z and G (d × min(samples, 256), and the tail) and O(d) more.
+    /// the eigen scratch) and, with LAPACK, dsyevd's work array (1 + 6d + 2d²: two more d×d), the
+    /// blocks Z and G (d × min(samples, 256), and the tail) and O(d) more.
     public static func memory(_ cell: Cell) -> MemoryNeed {
         let d = Double(cell[spectrum].count)
         if cell[rotation] == .haar {
@@ -78,7 +79,7 @@ public struct SqrtLaw: Study {
             let columns = Double(block + (samples % block > 0 ? samples % block : 0))
             return MemoryNeed(design: MemoryNeed.doubles(d * d + 3 * d),
                               preparation: MemoryNeed.doubles(3 * d * d + 4 * d) + LogLogFit.slopeBytes(d),
-                              workspace: MemoryNeed.doubles(5 * d * d + 2 * d * columns + 12 * d) + LogLogFit.slopeBytes(d),
+                              workspace: MemoryNeed.doubles(7 * d * d + 2 * d * columns + 20 * d) + LogLogFit.slopeBytes(d),
                               parameter: spectrum.name)
         }
         return MemoryNeed(design: MemoryNeed.doubles(d), preparation: MemoryNeed.setOfDoubles(d),
