@@ -14,7 +14,7 @@
 #   make test-slurm    as root: a real one-node Slurm cluster on loopback runs a study as an array job
 #                      and with scripts/parallel.sh; the merged CSVs must match an unsharded run (~35 s)
 #   make mutants       the mutation harness (not run by CI: one build and one `swift test` per mutant,
-#                      hours): each mutant of Tests/mutants.json applied alone to a scratch copy, a table
+#                      ~80 s each): each mutant of Tests/mutants.json applied alone to a scratch copy, a table
 #                      of the tests that killed it and the score with and without golden comparisons.
 #                      MUTANTS_FLAGS='--only ID,ID' runs some; '--list' only validates the list
 

@@ -19,7 +19,7 @@ regenerated with the bug in it). A mutant that does not compile is counted as ki
 compiler, but that is a weak kill: a mutant should model a bug that compiles.
 
     scripts/mutants.py --list            validate the list (each original occurs once), run nothing
-    scripts/mutants.py                   every mutant (hours: one build and one test run each)
+    scripts/mutants.py                   every mutant (over an hour: one build and one test run each)
     scripts/mutants.py --only ID,ID      some mutants
 Options: --jobs N (build jobs, default 1), --timeout MIN (per test run, default 20), --nice N,
 --scratch DIR (use and keep DIR as the scratch copy, so a later run reuses its .build),
