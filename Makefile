@@ -15,6 +15,10 @@
 #   make bench-guard   short version for CI (about a minute): fails if a study is slower than NumPy
 #   make test-slurm    as root: a real one-node Slurm cluster on loopback runs a study as an array job
 #                      and with scripts/parallel.sh; the merged CSVs must match an unsharded run (~35 s)
+#   make mutants       the mutation harness (not run by CI: one build and one `swift test` per mutant,
+#                      ~80 s each): each mutant of Tests/mutants.json applied alone to a scratch copy, a table
+#                      of the tests that killed it and the score with and without golden comparisons.
+#                      MUTANTS_FLAGS='--only ID,ID' runs some; '--list' only validates the list
 
 SWIFT   ?= swift
 RELEASE := .build/release/hessian-study
@@ -22,7 +26,7 @@ CONFIGS := $(sort $(wildcard studies/*.json))
 QUICK   := $(sort $(wildcard studies/quick/*.json))
 SCRATCH := .build/study-check
 
-.PHONY: all deps build test study study-quick study-check bench bench-guard test-slurm clean
+.PHONY: all deps build test study study-quick study-check bench bench-guard test-slurm mutants clean
 
 VENV := bench/.venv
 
@@ -69,6 +73,11 @@ bench-guard: build $(VENV)/bin/python
 
 test-slurm: build
 	HESSIAN_STUDY=$(CURDIR)/$(RELEASE) scripts/slurm/test.sh
+
+# Not in .ci/run: it rebuilds and re-tests once per mutant. Every change adds its own mutants to
+# Tests/mutants.json (see README, "Mutation testing").
+mutants: deps
+	scripts/mutants.py $(MUTANTS_FLAGS)
 
 clean:
 	rm -rf .build
