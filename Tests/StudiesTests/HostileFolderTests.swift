@@ -90,6 +90,26 @@ struct HostileFolderTests {
         #expect(victim.untouched)
     }
 
+    /// `report` writes REPORT.md and figures/*.svg over planted symlinks without following them.
+    @Test func reportReplacesPlantedSymlinks() throws {
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let victim = try Victim(in: scratch)
+        let results = scratch.appendingPathComponent("results")
+        try FileManager.default.createDirectory(at: results.appendingPathComponent("figures"), withIntermediateDirectories: true)
+        for file in ["ema.csv", "ema.json"] {
+            try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("results/quick/\(file)"), to: results.appendingPathComponent(file))
+        }
+        try link(results.appendingPathComponent("REPORT.md"), to: victim.file)
+        try link(results.appendingPathComponent("figures/ema.svg"), to: victim.file)
+        try link(results.appendingPathComponent("figures/.ema.svg.0123456789abcdef.tmp"), to: victim.file)
+        let result = try hessianStudy(["report", results.path])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(victim.untouched)
+        #expect(try String(contentsOf: results.appendingPathComponent("REPORT.md"), encoding: .utf8).hasPrefix("# HessianStudy report"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("figures").path) == ["ema.svg"])
+    }
+
     /// Parts and checkpoints edited by one byte, cut short, or with another shard count are
     /// refused with one line naming the file; nothing is written.
     @Test func tamperedPartsAndCheckpointsAreRefused() throws {
