@@ -1,3 +1,4 @@
+import Foundation
 import GSL
 import MonteCarlo
 import Testing
@@ -52,6 +53,60 @@ struct SummaryTests {
             let sd = (zs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(zs.count - 1)).squareRoot()
             #expect(abs(mean) < 4 * 1.017 / Double(zs.count).squareRoot(), "\(quantity): mean z \(mean)")
             #expect(abs(sd - 1.017) < 4 * 0.041, "\(quantity): sd z \(sd)")
+        }
+    }
+}
+
+/// A study whose every replication fails after a random time: the error a run reports must be
+/// the first item's (cell 0, replication 0), whichever worker fails first.
+struct FailingProbe: Study {
+    static let name = "failing-probe"
+    static let summary = "a test double"
+    static let label = Parameter<Int>("cell", minimum: 0, "a label")
+    static let parameters = [label.erased]
+    static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
+    static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(parameter: "cell") }
+    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slot { layout.scalar("x")! }
+    init(cell: Cell, design: RandomStream) throws {
+        var layout = OutputLayout()
+        x = Self.declareOutputs(cell, &layout)
+        outputs = layout.outputs
+    }
+    let x: Slot
+    let outputs: [Output]
+    struct Failure: Error, CustomStringConvertible { var description: String { "failed on purpose" } }
+    func makeWorkspace() throws {}
+    func replicate(_ stream: RandomStream, _ workspace: inout Void, _ statistics: StatisticsRow) throws {
+        usleep(useconds_t(1000 + Int(abs(stream.gaussian()) * 4000) % 8000))
+        throw Failure()
+    }
+}
+
+struct ShardAndFailureTests {
+    /// Shards are contiguous, disjoint and cover every item, for uneven splits too.
+    @Test func shardsCoverEveryItemOnce() {
+        for items in [1, 7, 60, 61, 1000, 1001] {
+            for n in 1...min(items, 13) {
+                let slices = (1...n).map { Runner.shard($0, of: n, items: items) }
+                #expect(slices.first?.lowerBound == 0 && slices.last?.upperBound == items, "\(items)/\(n)")
+                #expect(zip(slices, slices.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(items)/\(n)")
+                #expect(slices.allSatisfy { $0.count == items / n || $0.count == items / n + 1 }, "\(items)/\(n): balanced")
+            }
+        }
+    }
+
+    /// Every replication fails, at random times, on 4 workers: the run reports the first item's
+    /// failure every time (the order in which workers finish must not show).
+    @Test func theFirstFailingItemIsReported() throws {
+        let config = try Config(file: "f.json", json: JSONValue.parse(Array(#"{"study": "failing-probe", "seed": 1, "replications": 16, "grid": {"cell": [0, 1]}}"#.utf8)),
+                                studies: [FailingProbe.self])
+        for _ in 0..<5 {
+            do {
+                _ = try Runner(config: config, threads: 4).run()
+                Issue.record("the run did not fail")
+            } catch let error as RunError {
+                #expect(error.description == "cell 0, replication 0: failed on purpose", "\(error)")
+            }
         }
     }
 }

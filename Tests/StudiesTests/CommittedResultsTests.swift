@@ -109,6 +109,8 @@ struct PerReplicationTests {
                 let covariance = zip(a, c).map { ($0 - ma) * ($1 - mc) }.reduce(0, +) / (r - 1)
                 let delta = ((sc * sc - 2 * ratio * covariance + ratio * ratio * sa * sa) / r).squareRoot() / abs(ma)
                 #expect(close(estimate, ratio) && abs(mcse - delta) <= 1e-9 * delta, "\(key): \(mcse) against \(delta)")
+                // A ratio's sd is the delta method's: mcse·√R.
+                #expect(abs(Double(row["sd"]!)! - delta * r.squareRoot()) <= 1e-9 * delta * r.squareRoot(), "\(key): sd")
             }
             checked += 1
         }
