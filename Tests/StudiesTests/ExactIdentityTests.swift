@@ -91,4 +91,34 @@ struct ExactIdentityTests {
             #expect(close(estimate("sharpness"), sumSharpness / n), "\(optimizer) sharpness")
         }
     }
+
+    /// sqrt-law's diagonal path against a reference loop on the same draws: vᵢ is the mean of
+    /// (σ·hᵢ^(1−α/2)·z)² over the samples (divided by n, not n − 1), sample by sample, coordinate
+    /// by coordinate; and the slope is the OLS slope of log v on log h.
+    @Test func sqrtLawMatchesAReferenceLoop() throws {
+        let (h, sigma, alpha, samples) = ([0.3, 1.0, 4.0], 0.7, 0.5, 5)
+        let text = #"{"study": "sqrt-law", "seed": 5, "replications": 2, "fixed": {"spectrum": [0.3, 1, 4], "sigma": 0.7, "alpha": 0.5, "samples": 5}}"#
+        let config = try Config(file: "s.json", json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
+        let estimates = try Runner(config: config, threads: 1).replicate(cell: 0, replication: 1)
+        let stream = try RandomStream(config.generator, seed: SeedSequence(root: 5).seed(cell: 0, replication: 1, replications: 2))
+        var sums = [0.0, 0.0, 0.0]
+        for _ in 0..<samples {
+            for i in h.indices {
+                let g = sigma * pow(h[i], 1 - alpha / 2) * stream.gaussian()
+                sums[i] += g * g
+            }
+        }
+        let v = sums.map { $0 / Double(samples) }
+        for i in h.indices {
+            let e = estimates.first { $0.output.quantity == "v" && $0.output.index == i }!.estimate
+            #expect(abs(e - v[i]) <= 1e-13 * v[i], "v[\(i)]: \(e) against \(v[i])")
+        }
+        let x: [Double] = h.map { log($0) }, y: [Double] = v.map { log($0) }
+        let mx = x.reduce(0, +) / 3, my = y.reduce(0, +) / 3
+        var sxy = 0.0, sxx = 0.0
+        for i in 0..<3 { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx) }
+        let slope = sxy / sxx
+        let e = estimates.first { $0.output.quantity == "slope" }!.estimate
+        #expect(abs(e - slope) <= 1e-12, "slope \(e) against \(slope)")
+    }
 }
