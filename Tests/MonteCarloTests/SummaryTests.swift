@@ -1,6 +1,7 @@
 import Foundation
 import GSL
 import MonteCarlo
+import Synchronization
 import Testing
 
 /// A study whose replications draw x ~ N(2, 1) and y ~ N(1, 0.2²) (correlated through a shared
@@ -57,8 +58,9 @@ struct SummaryTests {
     }
 }
 
-/// A study whose every replication fails after a random time: the error a run reports must be
-/// the first item's (cell 0, replication 0), whichever worker fails first.
+/// A study whose every replication fails, each only once two replications are under way (so that
+/// two workers hold items when they fail): the error a run reports must be the first item's (cell
+/// 0, replication 0), whichever worker fails first.
 struct FailingProbe: Study {
     static let name = "failing-probe"
     static let summary = "a test double"
@@ -76,8 +78,14 @@ struct FailingProbe: Study {
     let outputs: [Output]
     struct Failure: Error, CustomStringConvertible { var description: String { "failed on purpose" } }
     func makeWorkspace() throws {}
+    /// Replications begun in the current run (the test resets it).
+    static let begun = Atomic<Int>(0)
+
     func replicate(_ stream: RandomStream, _ workspace: inout Void, _ statistics: StatisticsRow) throws {
-        usleep(useconds_t(1000 + Int(abs(stream.gaussian()) * 4000) % 8000))
+        Self.begun.add(1, ordering: .sequentiallyConsistent)
+        let deadline = Date().addingTimeInterval(2)
+        while Self.begun.load(ordering: .sequentiallyConsistent) < 2 && Date() < deadline { usleep(100) }
+        usleep(useconds_t(Int(abs(stream.gaussian()) * 4000) % 8000))
         throw Failure()
     }
 }
@@ -101,6 +109,7 @@ struct ShardAndFailureTests {
         let config = try Config(file: "f.json", json: JSONValue.parse(Array(#"{"study": "failing-probe", "seed": 1, "replications": 16, "grid": {"cell": [0, 1]}}"#.utf8)),
                                 studies: [FailingProbe.self])
         for _ in 0..<5 {
+            FailingProbe.begun.store(0, ordering: .sequentiallyConsistent)
             do {
                 _ = try Runner(config: config, threads: 4).run()
                 Issue.record("the run did not fail")
