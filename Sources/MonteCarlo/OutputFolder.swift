@@ -59,10 +59,10 @@ public final class OutputFolder: @unchecked Sendable {
         do {
             let probe = try folder.createTemporary(for: ".probe")
             close(probe.descriptor)
-            unlinkat(descriptor, probe.name, 0)
+            folder.discard(probe.name)
         } catch {
-            throw fail(error.message.contains("Read-only") || error.message.contains("denied")
-                       ? "folder is not writable (\(error.message))" : "files cannot be created here (\(error.message))")
+            // access(2) tells a read-only or forbidden folder; one it passes (/proc) still takes no file.
+            throw fail(Glibc.access(path, W_OK) != 0 ? "folder is not writable (\(error.message))" : "files cannot be created here (\(error.message))")
         }
         // The lock is on the folder itself: no lock file to plant, leave behind or race on.
         guard flock(descriptor, (access == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
@@ -128,12 +128,6 @@ public final class OutputFolder: @unchecked Sendable {
         return names.sorted()
     }
 
-    /// Whether `name` exists here as a regular file (a symlink does not count).
-    public func hasFile(_ name: String) -> Bool {
-        var status = stat()
-        return fstatat(descriptor, name, &status, AT_SYMLINK_NOFOLLOW) == 0 && (status.st_mode & S_IFMT) == S_IFREG
-    }
-
     /// Reads the regular file `name` (never through a symlink), at most `limit` bytes.
     public func read(_ name: String, limit: Int) throws(ConfigError) -> [UInt8] {
         try FileInput.read(at: descriptor, name, display: display(name), limit: limit)
@@ -158,15 +152,8 @@ public final class OutputFolder: @unchecked Sendable {
     public func write(_ files: [(name: String, bytes: Data)]) throws(RunError) {
         var temporaries: [(name: String, final: String)] = []
         var backups: [(name: String, final: String)] = []
-        func removeTemporaries() {
-            for t in temporaries { unlinkat(descriptor, t.name, 0) }
-            for b in backups { unlinkat(descriptor, b.name, 0) }
-            Self.pending.withLock { set in
-                for t in temporaries { set.removeValue(forKey: "\(descriptor)/\(t.name)") }
-                for b in backups { set.removeValue(forKey: "\(descriptor)/\(b.name)") }
-            }
-        }
-        defer { removeTemporaries() }
+        // Whatever happens, no temporary or backup stays behind.
+        defer { for t in temporaries + backups { discard(t.name) } }
         for (name, bytes) in files {
             let temporary: (name: String, descriptor: Int32)
             do { temporary = try createTemporary(for: name) } catch {
@@ -228,6 +215,12 @@ public final class OutputFolder: @unchecked Sendable {
     }
 
     /// A new file `.NAME.<16 random hex>.tmp`, created exclusively, never through a symlink.
+    /// Removes a temporary this folder created and forgets it.
+    private func discard(_ temporary: String) {
+        unlinkat(descriptor, temporary, 0)
+        Self.pending.withLock { _ = $0.removeValue(forKey: "\(descriptor)/\(temporary)") }
+    }
+
     private func createTemporary(for name: String) throws(ConfigError) -> (name: String, descriptor: Int32) {
         for _ in 0..<16 {
             let temporary = ".\(name).\(Self.randomSuffix()).tmp"
