@@ -15,12 +15,12 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// One line, whatever the file, key or message hold: control characters (a newline in a
-    /// file name or in a string quoted from a hostile file) are written as escapes.
+    /// One line, whatever the file, key or message hold: control, format and line-separating
+    /// characters (a newline in a file name, a bidi override quoted from a hostile file) are
+    /// written as escapes.
     public var description: String {
         String([file, key, message].compactMap { $0 }.joined(separator: ": ").unicodeScalars.flatMap { scalar -> [Character] in
-            scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
-                ? Array(scalar.escaped(asASCII: true)) : [Character(scalar)]
+            MarkdownText.isBreaking(scalar) ? Array(scalar.escaped(asASCII: true)) : [Character(scalar)]
         })
     }
 }

@@ -45,7 +45,9 @@ public enum MarkdownText {
         text.unicodeScalars.contains { $0 == "`" || $0 == "|" || isBreaking($0) } ? escape(text) : "`\(text)`"
     }
 
-    private static func isBreaking(_ scalar: Unicode.Scalar) -> Bool {
+    /// Whether a character could break a line or reorder text: controls, format characters
+    /// (bidi overrides) and line and paragraph separators.
+    static func isBreaking(_ scalar: Unicode.Scalar) -> Bool {
         [.control, .format, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
     }
 }
