@@ -22,6 +22,11 @@ struct ResultComparisonTests {
         let far = csv("0,0.5,v,0,\(2.5 * (1 + 2 * tau)),0.01,2.5")
         #expect(try ResultComparison.compare(expected: base, actual: near).reproduces)
         #expect(try !ResultComparison.compare(expected: base, actual: far).reproduces)
+        // τ itself is the rounding bound 2²¹·u = 2⁻³², not a looser number: a relative change of
+        // 10⁻⁹ (four times τ) is a change, one of 10⁻¹⁴ (BLAS kernels seen here: 4·10⁻¹⁵) is not.
+        #expect(ResultComparison.tolerance == 0x1p-32)
+        #expect(try !ResultComparison.compare(expected: base, actual: csv("0,0.5,v,0,\(2.5 * (1 + 1e-9)),0.01,2.5")).reproduces)
+        #expect(try ResultComparison.compare(expected: base, actual: csv("0,0.5,v,0,\(2.5 * (1 + 1e-14)),0.01,2.5")).reproduces)
         let mcse = csv("0,0.5,v,0,2.5,\(0.01 + 2.5 * tau / 2),2.5")
         #expect(try ResultComparison.compare(expected: base, actual: mcse).reproduces)
         let mcseFar = csv("0,0.5,v,0,2.5,\(0.01 + 2.5 * tau * 3),2.5")
