@@ -16,18 +16,6 @@ public struct Figure: Sendable {
     }
 }
 
-/// A study with its own report code: the figures of a results file it made. Adding a study is
-/// one folder (the study, its figures) and one line in the registry.
-public protocol ReportedStudy: Study {
-    /// The figures of `results`, a results file whose manifest names this study, each named
-    /// after the file (`results.name`, or `results.name-SUFFIX` when there are several).
-    static func figures(_ results: StudyResults) -> [Figure]
-}
-
-extension ReportedStudy {
-    public static func figures(_ results: StudyResults) -> [Figure] { [] }
-}
-
 /// The line styles figures use (`ls 1` … `ls 6`) and the axes' format, prepended to every script.
 extension Figure {
     public static let style = """

@@ -17,11 +17,14 @@ public struct ResultRow: Sendable, Equatable {
     /// Whether `theory` holds only in a limit (`theory_kind` = `limit`): its gap is reported,
     /// never z-tested.
     public var theoryIsLimit: Bool
+    /// The replications behind the estimate (the `replications` column), where the file says.
+    public var replications: Int?
 
     public init(cell: Int, grid: [String: String] = [:], quantity: String, index: Int? = nil,
-                estimate: Double, mcse: Double?, theory: Double?, theoryIsLimit: Bool = false) {
+                estimate: Double, mcse: Double?, theory: Double?, theoryIsLimit: Bool = false, replications: Int? = nil) {
         (self.cell, self.grid, self.quantity, self.index) = (cell, grid, quantity, index)
         (self.estimate, self.mcse, self.theory, self.theoryIsLimit) = (estimate, mcse, theory, theoryIsLimit)
+        self.replications = replications
     }
 
     /// (estimate − theory)/mcse, when the theory is exact and the MCSE positive.
@@ -172,7 +175,7 @@ public struct StudyResults: Sendable {
         }
         let position = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
         let gridColumns = header.filter { !fixedColumns.contains($0) && !optionalColumns.contains($0) }
-        let kindAt = position["theory_kind"], noteAt = position["note"]
+        let kindAt = position["theory_kind"], noteAt = position["note"], replicationsAt = position["replications"]
         if let config {
             let expected = config.cells.first?.gridValues.map(\.name) ?? []
             guard Set(gridColumns) == Set(expected) else {
@@ -228,6 +231,13 @@ public struct StudyResults: Sendable {
             guard kind == (theory == nil ? "" : kind), theory == nil || kind == "exact" || kind == "limit" else {
                 throw fail(line, "theory_kind must be exact or limit beside a theory, and empty without one, got \(Text.quoted(kind))")
             }
+            var replications: Int?
+            if let replicationsAt, !fields[replicationsAt].isEmpty {
+                guard let r = nonNegativeInteger(fields[replicationsAt]) else {
+                    throw fail(line, "replications must be empty or a non-negative integer, got \(Text.quoted(fields[replicationsAt]))")
+                }
+                replications = r
+            }
             let grid: [String: String]
             if let known = grids[cell] {
                 for column in gridColumns where known[column] != fields[position[column]!] {
@@ -256,7 +266,7 @@ public struct StudyResults: Sendable {
                 throw fail(line, "cell \(cell) has \(quantity)\(index.map { "[\($0)]" } ?? "") twice")
             }
             rows.append(ResultRow(cell: cell, grid: grid, quantity: quantity, index: index,
-                                  estimate: estimate, mcse: mcse, theory: theory, theoryIsLimit: kind == "limit"))
+                                  estimate: estimate, mcse: mcse, theory: theory, theoryIsLimit: kind == "limit", replications: replications))
         }
         return rows
     }

@@ -22,10 +22,10 @@ struct ReportTests {
 
     @Test func squareRootLawVerdictFlipsAtFourMCSE() throws {
         // z = 3.9: agrees; z = 4.1: the law fails its own assumption.
-        #expect(try #require(Claims.squareRootLaw(sqrtLaw(slope: 2.039))).verdict == .holdsUnderConditions)
-        #expect(try #require(Claims.squareRootLaw(sqrtLaw(slope: 2.041))).verdict == .fails)
+        #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2.039)])).verdict == .holdsUnderConditions)
+        #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2.041)])).verdict == .fails)
         // Without the rotation's failure the law holds exactly.
-        #expect(try #require(Claims.squareRootLaw(sqrtLaw(slope: 2, rotatedDiagonalError: 0.05))).verdict == .holdsExactly)
+        #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2, rotatedDiagonalError: 0.05)])).verdict == .holdsExactly)
     }
 
     @Test func gaussNewtonVerdictFlipsAtFourMCSE() throws {
@@ -35,8 +35,8 @@ struct ReportTests {
                 ResultRow(cell: 0, grid: ["batch": "1", "spread": "0"], quantity: "gn_ratio", index: 0, estimate: 1, mcse: 0.01, theory: 1),
             ])
         }
-        #expect(try #require(Claims.gaussNewtonLaw(results(1.0039), beyond: nil)).verdict == .holdsUnderConditions)
-        #expect(try #require(Claims.gaussNewtonLaw(results(1.0041), beyond: nil)).verdict == .fails)
+        #expect(try #require(GaussNewton.decide([results(1.0039)])).verdict == .holdsUnderConditions)
+        #expect(try #require(GaussNewton.decide([results(1.0041)])).verdict == .fails)
     }
 
     @Test func adaBeliefVerdictFlipsAtItsErrorBound() throws {
@@ -47,8 +47,8 @@ struct ReportTests {
                 ResultRow(cell: 0, grid: ["offset": "3"], quantity: "curvature_error_centered", estimate: error, mcse: 0.001, theory: nil),
             ])
         }
-        #expect(try #require(Claims.adaBelief(results(0.049))).verdict == .holdsUnderConditions)
-        #expect(try #require(Claims.adaBelief(results(0.051))).verdict == .fails)
+        #expect(try #require(AdaBeliefCurvature.decide([results(0.049)])).verdict == .holdsUnderConditions)
+        #expect(try #require(AdaBeliefCurvature.decide([results(0.051)])).verdict == .fails)
     }
 
     @Test func emaVerdictNeedsT4() throws {
@@ -60,14 +60,14 @@ struct ReportTests {
         }
         // One row in 100 may disagree (the 99% rule); the verdict is about the rows together. What is
         // tested is a stationary stream, so C3 holds under that condition, never exactly.
-        #expect(try #require(Claims.averagingHorizons(results(0.2))).verdict == .holdsUnderConditions)
+        #expect(try #require(EMAAccuracy.decide([results(0.2)])).verdict == .holdsUnderConditions)
         // Two rows in 100 do not agree: T4 fails, and so does the claim's evidence.
         let two = StudyResults(name: "ema", rows: results(0.2).rows.enumerated().map { i, row in
             var row = row
             if i == 1 { row.estimate = 0.2 }
             return row
         })
-        #expect(try #require(Claims.averagingHorizons(two)).verdict == .fails)
+        #expect(try #require(EMAAccuracy.decide([two])).verdict == .fails)
     }
 
     /// C1 holds under stated conditions exactly when some coordinate's ηh/(√v̂ + ε) lies within 5%
@@ -88,10 +88,10 @@ struct ReportTests {
         func adamLast(_ value: Double) -> (ResultRow) -> Double {
             { row in row.grid["optimizer"] == "adam" && row.index == 0 ? value : 1e-3 }
         }
-        #expect(try #require(Claims.diagonalNewton(with(adamLast(38 * 1.049)))).verdict == .holdsUnderConditions)
-        #expect(try #require(Claims.diagonalNewton(with(adamLast(38 * 1.051)))).verdict == .fails)
-        #expect(try #require(Claims.diagonalNewton(with(adamLast(38 * 0.951)))).verdict == .holdsUnderConditions)
-        #expect(try #require(Claims.diagonalNewton(with(adamLast(0.146)))).verdict == .fails)
+        #expect(try #require(Dynamics.decide([with(adamLast(38 * 1.049))])).verdict == .holdsUnderConditions)
+        #expect(try #require(Dynamics.decide([with(adamLast(38 * 1.051))])).verdict == .fails)
+        #expect(try #require(Dynamics.decide([with(adamLast(38 * 0.951))])).verdict == .holdsUnderConditions)
+        #expect(try #require(Dynamics.decide([with(adamLast(0.146))])).verdict == .fails)
     }
 
     /// The committed results give a verdict with numbers for each of C1–C5, and REPORT.md links
@@ -99,13 +99,13 @@ struct ReportTests {
     @Test func committedResultsDecideEveryClaim() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let report = try StudyReport.load(from: root.appendingPathComponent("results"))
-        let decisions = report.decisions
-        #expect(decisions.map(\.claim) == ["C1", "C2", "C3", "C4", "C5"])
+        let decisions = report.decisions()
+        #expect(decisions.map(\.claim.id) == ["C1", "C2", "C3", "C4", "C5"])
         for d in decisions {
             #expect(!d.evidence.isEmpty)
-            #expect(d.evidence.contains { $0.contains("±") }, "\(d.claim) shows numbers with their MCSE")
+            #expect(d.evidence.contains { $0.description.contains("±") }, "\(d.claim.id) shows numbers with their MCSE")
         }
-        let markdown = report.markdown(figures: ["sqrt-law.svg"])
+        let markdown = report.markdown(figures: ["sqrt-law.svg"], bySource: ["sqrt-law": ["sqrt-law.svg"]])
         #expect(markdown.contains("![sqrt-law.svg](figures/sqrt-law.svg)"))
         #expect(markdown.contains("**Answer.**"))
     }
@@ -162,9 +162,9 @@ struct AnyFolderReportTests {
     /// A folder with only `ema`: C3 is decided, every other claim is not applicable.
     @Test func anEMAFolderDecidesC3Only() throws {
         let report = StudyReport(studies: ["ema": try StudyResults.load("ema", from: packageRoot.appendingPathComponent("results/quick"), studies: allStudies)])
-        let verdicts = Dictionary(uniqueKeysWithValues: report.decisions.map { ($0.claim, $0.verdict) })
+        let verdicts = Dictionary(uniqueKeysWithValues: report.decisions().map { ($0.claim.id, $0.verdict) })
         #expect(verdicts["C3"] == .holdsUnderConditions)
         #expect(["C1", "C2", "C4", "C5"].allSatisfy { verdicts[$0] == .notApplicable })
-        #expect(report.headline.contains("has not been run"))
+        #expect(report.headline.description.contains("has not been run"))
     }
 }

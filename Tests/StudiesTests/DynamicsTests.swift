@@ -1,5 +1,6 @@
 import Foundation
 import MonteCarlo
+import Reporting
 @testable import Studies
 import Testing
 
@@ -68,6 +69,22 @@ struct DynamicsTests {
         #expect(below.estimate + Self.bound * below.mcse! < 1.5, "below: \(below.estimate) ± \(below.mcse!)")
         #expect(above.estimate - Self.bound * above.mcse! > 1.5, "above: \(above.estimate) ± \(above.mcse!)")
         for e in [below, above] { #expect(abs(e.estimate / e.output.theory.value! - 1) < 0.01) }
+    }
+
+    /// The headline's verdict sentences get every number from a finding: none is typed into
+    /// their words (``Prose/typedNumbers``).
+    @Test func headlineVerdictsTypeNoNumber() throws {
+        let (_, results) = try run("""
+            {"study": "dynamics", "seed": 5, "replications": 3,
+             "fixed": {"lr": 0.01, "noise_sigma": 0.0004, "spectrum": [0.0015, 0.005, 0.02, 0.1, 0.5, 2, 10, 40, 150], "steps": 600, "burn_in": 200},
+             "grid": {"optimizer": ["sgd", "rmsprop", "adam"], "beta2": [0.9, 0.999]}}
+            """)
+        let sentences = Dynamics.verdicts(results)
+        #expect(sentences.count == 5)
+        for s in sentences {
+            #expect(s.typedNumbers.isEmpty, "\(s)")
+            #expect(!s.findings.isEmpty)
+        }
     }
 
     /// Bad parameters exit 2 as config errors that name the key.

@@ -1,5 +1,6 @@
 import Foundation
 import MonteCarlo
+import Reporting
 
 /// The headline of `dynamics` (STUDIES.md §3): for each optimizer and β₂, the exponent of v
 /// against h on each side of h_c with its 95% confidence interval beside T5's prediction, the gap
@@ -24,11 +25,11 @@ extension Dynamics {
 
             """
         for row in rows {
-            let cells = [row.optimizer, format(row.beta2), EstimateText.significant(row.crossover, digits: 3),
-                         row.below.map(interval) ?? "–", row.below.map(theory) ?? "–",
-                         row.above.map(interval) ?? "–", row.above.map(theory) ?? "–",
+            let cells: [String] = [row.optimizer, format(row.beta2), EstimateText.significant(row.crossover, digits: 3),
+                         row.below.map(interval) ?? "–", row.below.map { theory($0).description } ?? "–",
+                         row.above.map(interval) ?? "–", row.above.map { theory($0).description } ?? "–",
                          row.gap.map { EstimateText.percent($0) } ?? "–", row.isotropy.map(estimate) ?? "–",
-                         row.sharpness.map(estimate) ?? "–", row.sharpness.map(theory) ?? "–",
+                         row.sharpness.map(estimate) ?? "–", row.sharpness.map { theory($0).description } ?? "–",
                          EstimateText.significant(row.limit)]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
@@ -36,26 +37,35 @@ extension Dynamics {
         return text
     }
 
-    /// Sentences that state what the table decides, with the numbers that decide it.
-    static func verdicts(_ rows: [HeadlineRow]) -> [String] {
-        var lines: [String] = []
+    /// Sentences that state what the headline table of `results` decides, with the numbers that
+    /// decide it (each a ``Finding``).
+    public static func verdicts(_ results: [CellResult]) -> [Prose] { verdicts(results.map(HeadlineRow.init)) }
+
+    static func verdicts(_ rows: [HeadlineRow]) -> [Prose] {
+        var lines: [Prose] = []
         if let sgd = rows.first(where: { $0.optimizer == "sgd" }), let below = sgd.below, let above = sgd.above {
-            lines.append("SGD follows the Gauss–Newton law (C4), not the square-root law: exponents \(interval(below)) below and \(interval(above)) above h_c, although Var(δ) is nearly isotropic (slope \(sgd.isotropy.map(estimate) ?? "–") against h, where C2 needs 0).")
+            lines.append("SGD follows the Gauss–Newton law (C4), not the square-root law: exponents \(Finding(below, form: .interval)) below and \(Finding(above, form: .interval)) above h_c, although Var(δ) is nearly isotropic (slope \(sgd.isotropy.map { "\(plain($0))" } ?? "–") against h, where C2 needs \(formula: "0")).")
         }
         for name in ["rmsprop", "adam"] {
             let own = rows.filter { $0.optimizer == name }
             guard let best = own.max(by: { $0.beta2 < $1.beta2 }), let below = best.below, let above = best.above else { continue }
-            let sharp = best.sharpness.map { "\(estimate($0)) against the limit \(EstimateText.significant(best.limit))" } ?? "–"
+            let limit = Finding.derived(best.limit)
+            let sharp: Prose = best.sharpness.map { "\(plain($0)) against the limit \(limit)" } ?? "–"
             // At the edge only when the sharpness is within 5% of the limit L.
             let atEdge = best.sharpness.map { abs($0.estimate / best.limit - 1) <= edgeTolerance } ?? false
-            lines.append("\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(format(best.beta2)): towards the square-root law (C2, exponent 2) above h_c, exponent \(interval(above)) (T5: \(theory(above))), the Gauss–Newton law below, \(interval(below)) (T5: \(theory(below))); "
-                + (atEdge ? "the largest curvatures sit at the adaptive edge of stability (sharpness \(sharp))." : "no coordinate reaches the adaptive edge of stability in this run (sharpness \(sharp), more than \(EstimateText.percent(edgeTolerance)) below it)."))
-            let gaps = own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(EstimateText.percent($0)) at β₂ = \(format(row.beta2))" } }
-            let broken = own.filter { ($0.gap ?? 0) > 0.02 }.map(\.beta2)
-            lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → 1 fixed point: \(gaps.joined(separator: ", ")); " + (broken.isEmpty ? "within 2% at every β₂ run." : "the fixed-point picture breaks (gap > 2%) at β₂ ≤ \(format(broken.max()!))."))
+            let label: Prose = "\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(label: format(best.beta2))"
+            lines.append(label + ": towards the square-root law (C2, exponent \(formula: "2")) above h_c, exponent \(Finding(above, form: .interval)) (T5: \(theory(above))), the Gauss–Newton law below, \(Finding(below, form: .interval)) (T5: \(theory(below))); "
+                + (atEdge ? "the largest curvatures sit at the adaptive edge of stability (sharpness \(sharp))." : "no coordinate reaches the adaptive edge of stability in this run (sharpness \(sharp), more than \(Finding.percent(edgeTolerance)) below it)."))
+            let gaps = Prose.joined(own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(Finding.percent($0)) at β₂ = \(label: format(row.beta2))" } })
+            let broken = own.filter { ($0.gap ?? 0) > fixedPointBound }.map(\.beta2)
+            lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → \(formula: "1") fixed point: " + gaps + "; "
+                + (broken.isEmpty ? "within \(Finding.percent(fixedPointBound)) at every β₂ run." : "the fixed-point picture breaks (gap > \(Finding.percent(fixedPointBound))) at β₂ ≤ \(label: format(broken.max()!))."))
         }
         return lines
     }
+
+    /// The largest gap |√v/u − 1| at which a run still counts as at the β₂ → 1 fixed point: 2%.
+    public static let fixedPointBound = 0.02
 
     /// How close to the stability limit L a preconditioned curvature must be to count as at the
     /// edge of stability: within 5%.
@@ -67,8 +77,11 @@ extension Dynamics {
     }
     private static func estimate(_ e: Estimate) -> String { EstimateText.estimate(e.estimate, mcse: e.mcse) }
     /// The theory to the estimate's decimal place, "–" without one.
-    private static func theory(_ e: Estimate) -> String {
-        e.output.theory.value.map { EstimateText.like($0, estimate: e.estimate, mcse: e.mcse) } ?? "–"
+    /// The estimate ± MCSE alone, as a finding (the table shows its theory).
+    private static func plain(_ e: Estimate) -> Finding { Finding(estimate: e.estimate, mcse: e.mcse, form: .estimate) }
+    /// The theory as a finding, to the estimate's decimal place; "–" without one.
+    private static func theory(_ e: Estimate) -> Prose {
+        e.output.theory.value.map { "\(Finding(estimate: $0, form: .like(estimate: e.estimate, mcse: e.mcse)))" } ?? "–"
     }
 }
 
