@@ -17,18 +17,20 @@ public struct Figure: Sendable {
 }
 
 /// The line styles figures use (`ls 1` … `ls 6`) and the axes' format, prepended to every script.
+/// Each series has its own colour and an open marker, the earlier series' larger, so that series
+/// that coincide (s = 0 and s = 0.01 in `gauss-newton`) nest inside each other, all visible.
 extension Figure {
     public static let style = """
         set encoding utf8
         set grid lw 0.5 lc rgb '#dddddd'
         set key top left box opaque
         set border lw 1.2
-        set style line 1 lc rgb '#1b6ca8' pt 7 ps 0.8 lw 2
-        set style line 2 lc rgb '#d1495b' pt 5 ps 0.8 lw 2
-        set style line 3 lc rgb '#2e8b57' pt 9 ps 0.9 lw 2
-        set style line 4 lc rgb '#edae49' pt 11 ps 0.9 lw 2
-        set style line 5 lc rgb '#6a4c93' pt 13 ps 0.9 lw 2
-        set style line 6 lc rgb '#444444' pt 3 ps 0.9 lw 2
+        set style line 1 lc rgb '#1b6ca8' pt 6 ps 1.5 lw 1.5
+        set style line 2 lc rgb '#d1495b' pt 4 ps 1.2 lw 1.5
+        set style line 3 lc rgb '#2e8b57' pt 8 ps 1.1 lw 1.5
+        set style line 4 lc rgb '#edae49' pt 10 ps 1.0 lw 1.5
+        set style line 5 lc rgb '#6a4c93' pt 12 ps 1.0 lw 1.5
+        set style line 6 lc rgb '#444444' pt 2 ps 0.9 lw 1.5
         set format x '10^{%L}'
         set format y '10^{%L}'
         """
@@ -62,6 +64,14 @@ extension Figure {
         return s.values
     }
 
+    /// The multiplier of a 95% error bar for the estimates of `r`: t's 97.5% quantile with R − 1
+    /// degrees of freedom (``EstimateText/intervalMultiplier(replications:)``), R from the
+    /// manifest's config; 1.96 (the normal's) when the file does not say R.
+    public static func errorBar(_ r: StudyResults) -> Double {
+        guard let replications = r.config?.replications ?? r.rows.first?.replications, replications > 1 else { return 1.959963984540054 }
+        return EstimateText.intervalMultiplier(replications: replications)
+    }
+
     /// Per-coordinate rows against h: (h, estimate, mcse, theory).
     public static func byCoordinate(_ rows: [ResultRow], _ h: [Double]) -> [[Double]] {
         rows.compactMap { row in
@@ -71,11 +81,11 @@ extension Figure {
     }
 
     /// One per-coordinate series: its data file, a dashed theory line and the simulated points
-    /// (with 95% error bars when asked), in line style `k + 1`. `title` is gnuplot text made by
-    /// this code from ``Text/plotLabel(_:)`` labels.
-    public static func series(_ name: String, _ rows: [[Double]], style k: Int, title: String, errorBars: Bool = false,
+    /// (with 95% error bars, estimate ± `t`·MCSE, when `t` is given), in line style `k + 1`.
+    /// `title` is gnuplot text made by this code from ``Text/plotLabel(_:)`` labels.
+    public static func series(_ name: String, _ rows: [[Double]], style k: Int, title: String, errorBars t: Double? = nil,
                        into data: inout [String: String]) -> [String] {
-        let points = errorBars ? "using 1:2:(1.96*$3) with yerrorbars" : "using 1:2 with points"
+        let points = t.map { "using 1:2:(\(format($0))*$3) with yerrorbars" } ?? "using 1:2 with points"
         let file = block(name, rows, into: &data)
         return ["\(file) using 1:4 with lines ls \(k + 1) dt 2 notitle",
                 "\(file) \(points) ls \(k + 1) title '\(title)'"]

@@ -16,7 +16,7 @@ extension AdaBeliefCurvature: ReportedStudy {
                     Double(row.grid["offset"] ?? "").map { [$0, row.estimate, row.mcse ?? 0] }
                 }
                 let file = Figure.block("e\(k)\(j)", rows, into: &data)
-                plots.append("\(file) using 1:2:(1.96*$3) with yerrorlines ls \(2 * j + k + 1) title '\(j == 0 ? "Adam: √v̂/σ" : "AdaBelief: √(ŝ/f)/σ"), β_{2} = \(Text.plotLabel(beta2))'")
+                plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorlines ls \(2 * j + k + 1) title '\(j == 0 ? "Adam: √v̂/σ" : "AdaBelief: √(ŝ/f)/σ"), β_{2} = \(Text.plotLabel(beta2))'")
             }
         }
         guard !plots.isEmpty else { return nil }

@@ -38,7 +38,7 @@ extension Dynamics: ReportedStudy {
             }
         }
         let u = Figure.block("u", theory, into: &data)
-        let gaps = files.enumerated().map { k, file in "\(file) using 1:(100*($2/$3 - 1)):(1.96*$4) with yerrorlines ls \(k + 1) notitle" }
+        let gaps = files.enumerated().map { k, file in "\(file) using 1:(100*($2/$3 - 1)):(\(format(Figure.errorBar(r)))*$4) with yerrorlines ls \(k + 1) notitle" }
         return Figure(name: "\(r.name)-\(optimizer)", script: hc + """
             set multiplot layout 2,1 title "dynamics, \(name): simulated √v against T5's β_{2} → 1 fixed point u"
             set size 1,0.55
@@ -56,7 +56,7 @@ extension Dynamics: ReportedStudy {
             unset key
             set format y '%g'
             set xlabel 'h_{i}'
-            set ylabel 'gap √v/u − 1 (%, ± 1.96 MCSE)'
+            set ylabel 'gap √v/u − 1 (%, 95% t interval)'
             plot 0 with lines lc rgb '#000000' lw 1 notitle, \\
                  \(gaps.joined(separator: ", \\\n     "))
             unset multiplot

@@ -31,7 +31,7 @@ extension EMAAccuracy: ReportedStudy {
             }
             let p = Figure.block("p\(k)", points, into: &data), c = Figure.block("c\(k)", curve, into: &data)
             plots.append("\(c) using 1:2 with lines ls \(k + 1) title 'T4, ρ = \(Text.plotLabel(rhoText))'")
-            plots.append("\(p) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) notitle")
+            plots.append("\(p) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) notitle")
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: r.name, script: """

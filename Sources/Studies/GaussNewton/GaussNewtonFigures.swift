@@ -32,7 +32,7 @@ extension GaussNewton: ReportedStudy {
         for (k, spread) in r.values(of: "spread").enumerated() where k < Figure.maximumSeries {
             let rows = Figure.byCoordinate(r.rows("local_slope", ["batch": batch, "spread": spread]), h)
             guard !rows.isEmpty else { continue }
-            plots += Figure.series("l\(k)", rows, style: k, title: "s = \(Text.plotLabel(spread))", errorBars: true, into: &data)
+            plots += Figure.series("l\(k)", rows, style: k, title: "s = \(Text.plotLabel(spread))", errorBars: Figure.errorBar(r), into: &data)
             if let hc = r.scalar("h_c", ["batch": batch, "spread": spread]), let top = h.max(), let bottom = h.min(),
                hc.estimate > bottom, hc.estimate < top {
                 arrows += "set arrow from \(format(hc.estimate)), graph 0 to \(format(hc.estimate)), graph 1 nohead ls \(k + 1) dt 3\n"

@@ -13,7 +13,7 @@ extension BiasCorrection: ReportedStudy {
                     Double(row.grid["steps"] ?? "").map { [$0, row.estimate, row.mcse ?? 0, row.theory ?? .nan] }
                 }
                 plots += Figure.series("b\(k)\(j)", rows, style: 2 * k + j, title: "\(quantity == "v" ? "v" : "v̂"), β_{2} = \(Text.plotLabel(beta2))",
-                                       errorBars: true, into: &data)
+                                       errorBars: Figure.errorBar(r), into: &data)
             }
         }
         guard !plots.isEmpty else { return [] }
