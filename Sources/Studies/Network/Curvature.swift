@@ -1,0 +1,217 @@
+import Foundation
+import GSL
+
+/// The exact second-order quantities of STUDIES.md §5 on the whole training set, without
+/// autodiff (NETWORK-DESIGN.md, "Exact quantities").
+extension NetworkModel {
+    /// Σₙ (∇θℓₙ)ᵢᵏ for k = 1…4 into `sums[k − 1]` (each of d): the raw power sums of the
+    /// per-sample gradients of the data term (without λθ). A dense layer's per-sample gradient is
+    /// an outer product, gₙ = δₙ ⊗ x̃ₙ, so gₙᵏ = δₙᵏ ⊗ x̃ₙᵏ and Σₙgₙᵏ = (Δ^⊙k)ᵀ(X̃^⊙k): one GEMM
+    /// per layer and power (BackPACK's SumGradSquared trick for k = 2). Returns the mean loss
+    /// (data term only) and the rows classified correctly, from the same forward pass.
+    public func perSamplePowerSums(_ theta: UnsafePointer<Double>, _ buffers: ModelBuffers,
+                                   into sums: [UnsafeMutablePointer<Double>]) -> (loss: Double, correct: Int) {
+        precondition(sums.count == 4)
+        let a = architecture, n = data.count
+        let (d1, h, c, width) = (a.inputs + 1, a.hidden, a.outputs, a.lastWidth)
+        return data.design.withUnsafeBufferPointer { x in
+            data.targets.withUnsafeBufferPointer { y in
+                let result = forward(theta, x: x.baseAddress!, y: y.baseAddress!, n: n, buffers)
+                // The gradient itself is not needed here, only E: write it into the first sum.
+                backward(theta, x: x.baseAddress!, n: n, scale: 1, buffers, into: sums[0])
+                buffers.powerLeft.withUnsafeMutableBufferPointer { left in
+                    buffers.powerRight.withUnsafeMutableBufferPointer { right in
+                        buffers.residual.withUnsafeBufferPointer { r in
+                            buffers.hidden.withUnsafeBufferPointer { z in
+                                buffers.hiddenError.withUnsafeBufferPointer { e in
+                                    let last = a.isMLP ? z.baseAddress! : x.baseAddress!
+                                    for k in 1...4 {
+                                        // Output layer: (R^⊙k)ᵀ(L̃^⊙k).
+                                        for i in 0..<(n * c) { left[i] = Self.power(r[i], k) }
+                                        for i in 0..<(n * width) { right[i] = Self.power(last[i], k) }
+                                        BLAS.gemm(m: c, n: width, k: n, 1, left.baseAddress!, lda: c, transposeA: true,
+                                                  right.baseAddress!, ldb: width, 0, sums[k - 1] + a.outputOffset, ldc: width)
+                                        guard a.isMLP else { continue }
+                                        // Hidden layer: (E^⊙k)ᵀ(X̃^⊙k).
+                                        for i in 0..<(n * h) { left[i] = Self.power(e[i], k) }
+                                        for i in 0..<(n * d1) { right[i] = Self.power(x[i], k) }
+                                        BLAS.gemm(m: h, n: d1, k: n, 1, left.baseAddress!, lda: h, transposeA: true,
+                                                  right.baseAddress!, ldb: d1, 0, sums[k - 1], ldc: d1)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                return (result.loss / Double(n), result.correct)
+            }
+        }
+    }
+
+    @inline(__always) static func power(_ x: Double, _ k: Int) -> Double {
+        switch k {
+        case 1: x
+        case 2: x * x
+        case 3: x * x * x
+        default: (x * x) * (x * x)
+        }
+    }
+
+    /// Rows of the Gauss–Newton factor per block of samples: blocks of about this many rows of
+    /// K (N·C rows in all) are formed and folded into the GGN by one `syrk` each.
+    static let factorRows = 512
+
+    /// Samples per block of the GGN's factor.
+    var samplesPerBlock: Int { max(1, Self.factorRows / architecture.outputs) }
+
+    /// Doubles of the factor block.
+    static func factorDoubles(_ a: Architecture, dimension: Double) -> Double {
+        Double(max(1, factorRows / a.outputs) * a.outputs) * dimension
+    }
+
+    /// GGN = (1/N)ΣₙJₙᵀΛₙJₙ + λI into `ggn` (d × d, both triangles), Jₙ = ∂fₙ/∂θ and Λ the loss
+    /// Hessian in f. For softmax Λ = diag p − ppᵀ = AAᵀ with A = diag√p − p√pᵀ, so
+    /// GGN = (1/N)ΣₙMₙᵀMₙ with Mₙ = AₙᵀJₙ (C × d); for the squared loss Λ = 1 and Mₙ = Jₙ. The rows
+    /// of Mₙ, stacked over a block of samples into `factor`, are folded in by `syrk`:
+    ///   Mₙ[a, W_out(c, j)] = Γ[a, c]·l̃ⱼ,    Mₙ[a, W₁(j, k)] = (Γ·W₂)[a, j]·(1 − zⱼ²)·x̃ₖ,
+    /// with Γ[a, c] = √pₐ(δₐ꜀ − p꜀) (softmax) or 1, and l̃ the output layer's input.
+    /// `factor` holds at least ``factorDoubles(_:dimension:)`` doubles.
+    public func gaussNewton(_ theta: UnsafePointer<Double>, _ buffers: ModelBuffers, factor: UnsafeMutablePointer<Double>,
+                            into ggn: Matrix) throws {
+        let a = architecture, n = data.count, dim = dimension
+        precondition(ggn.rows == dim && ggn.columns == dim)
+        let (d1, h, c, width) = (a.inputs + 1, a.hidden, a.outputs, a.lastWidth)
+        var gamma = [Double](repeating: 0, count: c * c), q = [Double](repeating: 0, count: c * max(h, 1))
+        data.design.withUnsafeBufferPointer { x in
+            data.targets.withUnsafeBufferPointer { y in
+                _ = forward(theta, x: x.baseAddress!, y: y.baseAddress!, n: n, buffers)
+                buffers.residual.withUnsafeBufferPointer { r in
+                    buffers.hidden.withUnsafeBufferPointer { z in
+                        ggn.withElements { g in
+                            var start = 0, first = true
+                            while start < n {
+                                let count = min(samplesPerBlock, n - start)
+                                for s in 0..<count {
+                                    let i = start + s
+                                    // Γ (C × C).
+                                    if a.isClassification {
+                                        let label = Int(y[i])
+                                        for aa in 0..<c {
+                                            let pa = r[i * c + aa] + (aa == label ? 1 : 0)
+                                            let root = max(pa, 0).squareRoot()
+                                            for cc in 0..<c {
+                                                let pc = r[i * c + cc] + (cc == label ? 1 : 0)
+                                                gamma[aa * c + cc] = root * ((aa == cc ? 1 : 0) - pc)
+                                            }
+                                        }
+                                    } else {
+                                        gamma[0] = 1
+                                    }
+                                    let last = a.isMLP ? z.baseAddress! + i * width : x.baseAddress! + i * d1
+                                    if a.isMLP {
+                                        // Q = Γ·W₂[:, :H]·diag(1 − z²).
+                                        for aa in 0..<c {
+                                            for j in 0..<h {
+                                                var sum = 0.0
+                                                for cc in 0..<c { sum += gamma[aa * c + cc] * theta[a.outputOffset + cc * width + j] }
+                                                let zij = z[i * width + j]
+                                                q[aa * h + j] = sum * (1 - zij * zij)
+                                            }
+                                        }
+                                    }
+                                    for aa in 0..<c {
+                                        let row = factor + (s * c + aa) * dim
+                                        for cc in 0..<c {
+                                            let weight = gamma[aa * c + cc], out = row + a.outputOffset + cc * width
+                                            for j in 0..<width { out[j] = weight * last[j] }
+                                        }
+                                        if a.isMLP {
+                                            let xi = x.baseAddress! + i * d1
+                                            for j in 0..<h {
+                                                let weight = q[aa * h + j], out = row + j * d1
+                                                for k in 0..<d1 { out[k] = weight * xi[k] }
+                                            }
+                                        }
+                                    }
+                                }
+                                BLAS.syrkTransposed(n: dim, k: count * c, 1 / Double(n), factor, lda: dim,
+                                                    first ? 0 : 1, g.baseAddress!, ldc: dim)
+                                first = false
+                                start += count
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try ggn.symmetrizeFromLower()
+        if l2 != 0 { for i in 0..<dim { ggn[i, i] += l2 } }
+    }
+
+    /// H − GGN, the residual term (1/N)ΣₙΣ꜀ rₙ꜀∇²fₙ꜀ (rₙ = ∂ℓₙ/∂f), added into `matrix` (both
+    /// triangles); returns ‖H − GGN‖²_F. Zero for the linear models, whose f is linear in θ. For
+    /// one tanh hidden layer (NETWORK-DESIGN.md), with t′ = 1 − z² = tanh′(a) and
+    /// tanh″(a) = −2z(1 − z²):
+    ///   W₁–W₁, unit j with itself only: (1/N)Σₙ eₙⱼ x̃ₙx̃ₙᵀ, eₙⱼ = tanh″(aₙⱼ)·Σ꜀ rₙ꜀W₂[c, j];
+    ///   W₁(j, k)–W₂(c, j): (1/N)Σₙ rₙ꜀ t′ₙⱼ x̃ₙₖ (W₂'s bias column and other units: 0);
+    ///   W₂–W₂: 0.
+    /// Each block is one GEMM over the samples.
+    @discardableResult
+    public func addResidual(_ theta: UnsafePointer<Double>, _ buffers: ModelBuffers, into matrix: Matrix) -> Double {
+        let a = architecture, n = data.count, dim = dimension
+        guard a.isMLP else { return 0 }
+        let (d1, h, c, width) = (a.inputs + 1, a.hidden, a.outputs, a.lastWidth)
+        var normSquared = 0.0
+        data.design.withUnsafeBufferPointer { x in
+            data.targets.withUnsafeBufferPointer { y in
+                _ = forward(theta, x: x.baseAddress!, y: y.baseAddress!, n: n, buffers)
+                buffers.residual.withUnsafeBufferPointer { r in
+                    buffers.hidden.withUnsafeBufferPointer { z in
+                        buffers.powerRight.withUnsafeMutableBufferPointer { scaled in
+                            buffers.block.withUnsafeMutableBufferPointer { block in
+                                matrix.withElements { m in
+                                    for j in 0..<h {
+                                        // W₁–W₁ block of unit j: X̃ᵀ diag(eⱼ) X̃ / N.
+                                        for i in 0..<n {
+                                            let zij = z[i * width + j]
+                                            var back = 0.0
+                                            for cc in 0..<c { back += r[i * c + cc] * theta[a.outputOffset + cc * width + j] }
+                                            let e = -2 * zij * (1 - zij * zij) * back
+                                            for k in 0..<d1 { scaled[i * d1 + k] = e * x[i * d1 + k] }
+                                        }
+                                        BLAS.gemm(m: d1, n: d1, k: n, 1 / Double(n), x.baseAddress!, lda: d1, transposeA: true,
+                                                  scaled.baseAddress!, ldb: d1, 0, block.baseAddress!, ldc: d1)
+                                        for k in 0..<d1 {
+                                            for l in 0..<d1 {
+                                                let value = block[k * d1 + l]
+                                                m[(j * d1 + k) * dim + j * d1 + l] += value
+                                                normSquared += value * value
+                                            }
+                                        }
+                                        // W₁(j, ·)–W₂(·, j) block: (diag(t′ⱼ)X̃)ᵀR / N, (D+1) × C.
+                                        for i in 0..<n {
+                                            let zij = z[i * width + j], t = 1 - zij * zij
+                                            for k in 0..<d1 { scaled[i * d1 + k] = t * x[i * d1 + k] }
+                                        }
+                                        BLAS.gemm(m: d1, n: c, k: n, 1 / Double(n), scaled.baseAddress!, lda: d1, transposeA: true,
+                                                  r.baseAddress!, ldb: c, 0, block.baseAddress!, ldc: c)
+                                        for k in 0..<d1 {
+                                            for cc in 0..<c {
+                                                let value = block[k * c + cc]
+                                                let w1 = j * d1 + k, w2 = a.outputOffset + cc * width + j
+                                                m[w1 * dim + w2] += value
+                                                m[w2 * dim + w1] += value
+                                                normSquared += 2 * value * value
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return normSquared
+    }
+}
