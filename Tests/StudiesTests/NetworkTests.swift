@@ -5,6 +5,93 @@ import MonteCarlo
 import Testing
 import TestSupport
 
+/// The GGN the obvious way, as a reference for the package's per-unit-pair GEMMs: the rows of
+/// every Mₙ = AₙᵀJₙ stacked (blocks of samples) and folded in by `syrk` (the study used this
+/// first; 10× the flops).
+extension NetworkModel {
+    /// GGN = (1/N)ΣₙJₙᵀΛₙJₙ + λI into `ggn` (d × d, both triangles), Jₙ = ∂fₙ/∂θ and Λ the loss
+    /// Hessian in f. For softmax Λ = diag p − ppᵀ = AAᵀ with A = diag√p − p√pᵀ, so
+    /// GGN = (1/N)ΣₙMₙᵀMₙ with Mₙ = AₙᵀJₙ (C × d); for the squared loss Λ = 1 and Mₙ = Jₙ. The rows
+    /// of Mₙ, stacked over a block of samples into `factor`, are folded in by `syrk`:
+    ///   Mₙ[a, W_out(c, j)] = Γ[a, c]·l̃ⱼ,    Mₙ[a, W₁(j, k)] = (Γ·W₂)[a, j]·(1 − zⱼ²)·x̃ₖ,
+    /// with Γ[a, c] = √pₐ(δₐ꜀ − p꜀) (softmax) or 1, and l̃ the output layer's input.
+    func gaussNewtonByStackedFactor(_ theta: UnsafePointer<Double>, _ buffers: ModelBuffers, into ggn: Matrix) throws {
+        let samplesPerBlock = max(1, 64 / architecture.outputs)
+        var storage = [Double](repeating: 0, count: samplesPerBlock * architecture.outputs * dimension)
+        let factor = storage.withUnsafeMutableBufferPointer { $0.baseAddress! }
+        let a = architecture, n = data.count, dim = dimension
+        precondition(ggn.rows == dim && ggn.columns == dim)
+        let (d1, h, c, width) = (a.inputs + 1, a.hidden, a.outputs, a.lastWidth)
+        var gamma = [Double](repeating: 0, count: c * c), q = [Double](repeating: 0, count: c * max(h, 1))
+        data.design.withUnsafeBufferPointer { x in
+            data.targets.withUnsafeBufferPointer { y in
+                _ = forward(theta, x: x.baseAddress!, y: y.baseAddress!, n: n, buffers)
+                buffers.residual.withUnsafeBufferPointer { r in
+                    buffers.hidden.withUnsafeBufferPointer { z in
+                        ggn.withElements { g in
+                            var start = 0, first = true
+                            while start < n {
+                                let count = min(samplesPerBlock, n - start)
+                                for s in 0..<count {
+                                    let i = start + s
+                                    // Γ (C × C).
+                                    if a.isClassification {
+                                        let label = Int(y[i])
+                                        for aa in 0..<c {
+                                            let pa = r[i * c + aa] + (aa == label ? 1 : 0)
+                                            let root = max(pa, 0).squareRoot()
+                                            for cc in 0..<c {
+                                                let pc = r[i * c + cc] + (cc == label ? 1 : 0)
+                                                gamma[aa * c + cc] = root * ((aa == cc ? 1 : 0) - pc)
+                                            }
+                                        }
+                                    } else {
+                                        gamma[0] = 1
+                                    }
+                                    let last = a.isMLP ? z.baseAddress! + i * width : x.baseAddress! + i * d1
+                                    if a.isMLP {
+                                        // Q = Γ·W₂[:, :H]·diag(1 − z²).
+                                        for aa in 0..<c {
+                                            for j in 0..<h {
+                                                var sum = 0.0
+                                                for cc in 0..<c { sum += gamma[aa * c + cc] * theta[a.outputOffset + cc * width + j] }
+                                                let zij = z[i * width + j]
+                                                q[aa * h + j] = sum * (1 - zij * zij)
+                                            }
+                                        }
+                                    }
+                                    for aa in 0..<c {
+                                        let row = factor + (s * c + aa) * dim
+                                        for cc in 0..<c {
+                                            let weight = gamma[aa * c + cc], out = row + a.outputOffset + cc * width
+                                            for j in 0..<width { out[j] = weight * last[j] }
+                                        }
+                                        if a.isMLP {
+                                            let xi = x.baseAddress! + i * d1
+                                            for j in 0..<h {
+                                                let weight = q[aa * h + j], out = row + j * d1
+                                                for k in 0..<d1 { out[k] = weight * xi[k] }
+                                            }
+                                        }
+                                    }
+                                }
+                                BLAS.syrkTransposed(n: dim, k: count * c, 1 / Double(n), factor, lda: dim,
+                                                    first ? 0 : 1, g.baseAddress!, ldc: dim)
+                                first = false
+                                start += count
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try ggn.symmetrizeFromLower()
+        if l2 != 0 { for i in 0..<dim { ggn[i, i] += l2 } }
+        withExtendedLifetime(storage) {}
+    }
+
+}
+
 /// The `network` study's exact quantities against brute force (NETWORK-DESIGN.md, "Test each
 /// against brute force"), on small random models where every formula is exercised: 12 points,
 /// 4 inputs, 3 hidden units, 3 classes or one regression target, L2 on.
@@ -50,10 +137,10 @@ struct NetworkTests {
     static func curvature(_ model: NetworkModel, _ theta: [Double]) throws -> (ggn: Matrix, hessian: Matrix, residual: Double) {
         let d = model.dimension
         let buffers = ModelBuffers(model.architecture, rows: model.data.count)
-        var factor = [Double](repeating: 0, count: Int(NetworkModel.factorDoubles(model.architecture, dimension: Double(d))))
+        var kappa = [Double](repeating: 0, count: Int(NetworkModel.coefficientDoubles(model.architecture, rows: Double(model.data.count))))
         let ggn = try Matrix(rows: d, columns: d)
-        try factor.withUnsafeMutableBufferPointer { f in
-            try theta.withUnsafeBufferPointer { try model.gaussNewton($0.baseAddress!, buffers, factor: f.baseAddress!, into: ggn) }
+        try kappa.withUnsafeMutableBufferPointer { k in
+            try theta.withUnsafeBufferPointer { try model.gaussNewton($0.baseAddress!, buffers, coefficients: k.baseAddress!, into: ggn) }
         }
         let hessian = try ggn.copy()
         let residual = theta.withUnsafeBufferPointer { model.addResidual($0.baseAddress!, buffers, into: hessian) }
@@ -178,6 +265,21 @@ struct NetworkTests {
                 let gap = zip(hessian.elements, ggn.elements).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
                 #expect(gap > 1e-4 && abs(gap - residual) <= 1e-12 * gap, "\(name): ‖H − GGN‖² \(gap) against \(residual)")
             }
+        }
+    }
+
+    /// The GGN by unit-pair GEMMs (the study's) equals the stacked-factor `syrk` to rounding, for
+    /// all four models.
+    @Test func gaussNewtonMatchesTheStackedFactor() throws {
+        for (name, model) in try Self.models() {
+            let theta = try Self.theta(model)
+            let (ggn, _, _) = try Self.curvature(model, theta)
+            let reference = try Matrix(rows: model.dimension, columns: model.dimension)
+            try theta.withUnsafeBufferPointer {
+                try model.gaussNewtonByStackedFactor($0.baseAddress!, ModelBuffers(model.architecture, rows: model.data.count), into: reference)
+            }
+            let error = Self.norm(zip(ggn.elements, reference.elements).map(-)) / reference.frobeniusNorm
+            #expect(error < 1e-13, "\(name): relative error \(error)")
         }
     }
 

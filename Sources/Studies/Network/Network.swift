@@ -131,7 +131,7 @@ public struct NetworkStudy: Study {
     /// reads the file (≤ 265 kB), a row array per line and the raw table twice. A worker: the
     /// d × d Hessian (the GGN is formed in it, then the residual term added, then it is scaled
     /// to P^(−1/2)HP^(−1/2) and handed to `dsyevr`, which needs 26d doubles and 10d integers),
-    /// the GGN factor's block, the model buffers for N rows, Adam's state (6 arrays of d and the
+    /// the GGN's per-sample coefficients (N·C·(H + C)), the model buffers for N rows, Adam's state (6 arrays of d and the
     /// order of N rows), 16 arrays of d for the analysis and the sorts' index arrays.
     public static func memory(_ cell: Cell) -> MemoryNeed {
         let data = cell[data]
@@ -141,7 +141,7 @@ public struct NetworkStudy: Study {
                                         outputs: data.outputs, isClassification: data.isClassification)
         let held = MemoryNeed.doubles(2 * n * d1 + n)
         let preparation = 300e3 + MemoryNeed.doubles(3 * n * d1) + n * 64
-        let workspace = MemoryNeed.doubles(d * d + 26 * d + NetworkModel.factorDoubles(architecture, dimension: d)
+        let workspace = MemoryNeed.doubles(d * d + 26 * d + NetworkModel.coefficientDoubles(architecture, rows: n)
                                            + ModelBuffers.doubles(architecture, rows: n) + 6 * d + n + 16 * d + 3 * d)
             + 4 * 10 * d
         return MemoryNeed(design: held, preparation: preparation, workspace: workspace, parameter: hidden.name)
@@ -167,7 +167,8 @@ public struct NetworkStudy: Study {
         let buffers: ModelBuffers
         let state: TrainingState
         let hessian: Matrix
-        var factor: [Double]
+        /// The GGN's per-sample coefficients κₙ (N × C × units).
+        var coefficients: [Double]
         /// Power sums Σₙ(∇ℓₙ)ᵏ, k = 1…4, one after the other (4d).
         var sums: [Double]
         var vHat: [Double], minibatch: [Double], gaussNewton: [Double], hessianSquared: [Double], hessianDiagonal: [Double]
@@ -178,7 +179,7 @@ public struct NetworkStudy: Study {
             buffers = ModelBuffers(a, rows: model.data.count)
             state = TrainingState(dimension: d, rows: model.data.count)
             hessian = try Matrix(rows: d, columns: d)
-            factor = [Double](repeating: 0, count: Int(NetworkModel.factorDoubles(a, dimension: Double(d))))
+            coefficients = [Double](repeating: 0, count: Int(NetworkModel.coefficientDoubles(a, rows: Double(model.data.count))))
             let zeros = [Double](repeating: 0, count: d)
             sums = [Double](repeating: 0, count: 4 * d)
             (vHat, minibatch, gaussNewton, hessianSquared, hessianDiagonal) = (zeros, zeros, zeros, zeros, zeros)
@@ -232,8 +233,8 @@ public struct NetworkStudy: Study {
         statistics[slots.edge] = settings.edge
 
         // GGN, then H = GGN + R in the same matrix.
-        try w.factor.withUnsafeMutableBufferPointer { factor in
-            try theta.withUnsafeBufferPointer { try network.gaussNewton($0.baseAddress!, w.buffers, factor: factor.baseAddress!, into: w.hessian) }
+        try w.coefficients.withUnsafeMutableBufferPointer { kappa in
+            try theta.withUnsafeBufferPointer { try network.gaussNewton($0.baseAddress!, w.buffers, coefficients: kappa.baseAddress!, into: w.hessian) }
         }
         for i in 0..<d { w.gaussNewton[i] = w.hessian[i, i] }
         let residualSquared = theta.withUnsafeBufferPointer { network.addResidual($0.baseAddress!, w.buffers, into: w.hessian) }
