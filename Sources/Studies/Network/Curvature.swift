@@ -127,11 +127,13 @@ extension NetworkModel {
                                         let left = unit(u)
                                         for v in u..<units {
                                             let right = unit(v)
+                                            let (input, columns, out) = (right.input, right.width, scaled.baseAddress!)
                                             for i in 0..<n {
                                                 var w = 0.0
                                                 let row = kappa + i * c * units
                                                 for aa in 0..<c { w += row[aa * units + u] * row[aa * units + v] }
-                                                for k in 0..<right.width { scaled[i * right.width + k] = w * right.input[i * right.width + k] }
+                                                let (source, target) = (input + i * columns, out + i * columns)
+                                                for k in 0..<columns { target[k] = w * source[k] }
                                             }
                                             let block = g.baseAddress! + left.offset * dim + right.offset
                                             BLAS.gemm(m: left.width, n: right.width, k: n, 1 / Double(n), left.input, lda: left.width,

@@ -76,7 +76,7 @@ public struct NetworkStudy: Study {
 
     /// A fit of log v̂ on log p: its slope, R², coordinates left out, and the binned scatter.
     public struct FitSlots: Sendable {
-        let slope: Slot, r2: Slot, excluded: Slot
+        let slope: Slot?, r2: Slot?, excluded: Slot?
         let binX: VectorSlot?, binY: VectorSlot?
     }
 
@@ -94,22 +94,32 @@ public struct NetworkStudy: Study {
                                       outputs: Double(data.outputs))
     }
 
+    /// Linear regression: every input standardised (and the bias input 1), so diag GGN = diag H is
+    /// the same for every coordinate.
+    static func hasConstantCurvatureDiagonal(_ cell: Cell) -> Bool { !cell[data].isClassification && cell[model] == .linear }
+
     static func bins(_ cell: Cell) -> Int { Int(min(Double(maximumBins), dimension(cell))) }
 
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
         let bins = bins(cell)
-        func fit(_ name: String, binned: Bool) -> FitSlots {
-            FitSlots(slope: layout.scalar("slope_" + name)!, r2: layout.scalar("r2_" + name)!,
-                     excluded: layout.scalar("excluded_" + name)!,
-                     binX: binned ? layout.vector("bin_log10_" + name, count: bins) : nil,
-                     binY: binned ? layout.vector("bin_log10_v_" + name, count: bins) : nil)
+        // Linear regression on standardised inputs: diag GGN = diag H = (1/N)Σx̃ₖ² + λ = 1 + λ for
+        // every coordinate, so a slope on it is undefined.
+        let constant = hasConstantCurvatureDiagonal(cell)
+        let note = "diag GGN = diag H = 1 + λ for every coordinate (linear regression on standardised inputs): no slope"
+        func fit(_ name: String, binned: Bool, defined: Bool = true) -> FitSlots {
+            FitSlots(slope: layout.scalar("slope_" + name, when: defined, otherwise: note),
+                     r2: layout.scalar("r2_" + name, when: defined, otherwise: note),
+                     excluded: layout.scalar("excluded_" + name, when: defined, otherwise: note),
+                     binX: binned ? layout.vector("bin_log10_" + name, count: bins, when: defined) : nil,
+                     binY: binned ? layout.vector("bin_log10_v_" + name, count: bins, when: defined) : nil)
         }
         return Slots(
             loss: layout.scalar("loss")!,
             accuracy: layout.scalar("accuracy", when: cell[data].isClassification, otherwise: "accuracy applies to classification (digits) only"),
             parameters: layout.scalar("parameters")!,
-            minibatch: fit("minibatch", binned: true), gaussNewton: fit("gauss_newton", binned: true),
-            hessianSquared: fit("hessian_squared", binned: true), hessianDiagonal: fit("hessian_diagonal", binned: false),
+            minibatch: fit("minibatch", binned: true), gaussNewton: fit("gauss_newton", binned: true, defined: !constant),
+            hessianSquared: fit("hessian_squared", binned: true),
+            hessianDiagonal: fit("hessian_diagonal", binned: false, defined: !constant),
             logRatio: layout.scalar("log_ratio_minibatch")!, medianLogRatio: layout.scalar("median_log_ratio_minibatch")!,
             sdLogRatio: layout.scalar("sd_log_ratio_minibatch")!, t4SD: layout.scalar("t4_sd_log_ratio")!,
             t4SDPerSample: layout.scalar("t4_sd_log_ratio_per_sample")!,
@@ -290,6 +300,7 @@ public struct NetworkStudy: Study {
     /// count left out, and the binned scatter (the included coordinates by increasing pᵢ, in
     /// ``bins`` groups of equal count, ⌊kn/bins⌋ ..< ⌊(k+1)n/bins⌋; mean log₁₀ pᵢ and log₁₀ v̂ᵢ each).
     func fit(_ v: [Double], _ p: [Double], _ slots: FitSlots, _ statistics: StatisticsRow) throws {
+        guard let slope = slots.slope, let r2 = slots.r2, let excluded = slots.excluded else { return }
         let included = v.indices.filter { v[$0] > 0 && p[$0] > 0 }
         let n = included.count
         guard n >= max(3, bins) else {
@@ -303,10 +314,13 @@ public struct NetworkStudy: Study {
             let (x, y) = (log(p[i]) - mx, log(v[i]) - my)
             (sxx, sxy, syy) = (sxx + x * x, sxy + x * y, syy + y * y)
         }
-        guard sxx > 0 && syy > 0 else { throw FitError(description: "every coordinate has the same predictor or the same v̂: no slope") }
-        statistics[slots.slope] = sxy / sxx
-        statistics[slots.r2] = sxy * sxy / (sxx * syy)
-        statistics[slots.excluded] = Double(v.count - n)
+        // Logs equal to rounding (a predictor the same for every coordinate) give no slope.
+        guard sxx > 1e-20 * Double(n) && syy > 1e-20 * Double(n) else {
+            throw FitError(description: "every coordinate has the same predictor or the same v̂ (to rounding): no slope")
+        }
+        statistics[slope] = sxy / sxx
+        statistics[r2] = sxy * sxy / (sxx * syy)
+        statistics[excluded] = Double(v.count - n)
         guard let binX = slots.binX, let binY = slots.binY else { return }
         let order = included.sorted { p[$0] < p[$1] || (p[$0] == p[$1] && $0 < $1) }
         for k in 0..<bins {
