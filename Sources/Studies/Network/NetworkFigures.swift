@@ -46,13 +46,13 @@ extension NetworkStudy: ReportedStudy {
                 plot \(plots.joined(separator: ", \\\n     "))\(predictor == "minibatch" ? ", x with lines lc rgb '#888888' dt 2 title 'v̂ = M_{B}'" : "")
                 """)
         }
-        guard panels.count == predictors.count else { return nil }
+        guard !panels.isEmpty else { return nil }
         let what = grid.keys.sorted().map { "\($0) \(Text.plotLabel(grid[$0]!))" }.joined(separator: ", ")
         return Figure(name: "\(r.name)-\(suffix)", script: """
-            set multiplot layout 1,3 title "network\(what.isEmpty ? "" : ", " + what): v̂ against exact quantities at the final θ (binned means over coordinates, mean of replications ± 95%)"
+            set multiplot layout 2,2 title "network\(what.isEmpty ? "" : ", " + what): v̂ at the final θ against exact quantities\\n(coordinates binned by the predictor; mean over replications ± 95%)"
             set logscale xy
             set ylabel 'v̂_{i}'
-            set key top left
+            set key bottom right font ',10' spacing 0.9
             \(panels.joined(separator: "\n"))
             unset multiplot
             """, data: data)
