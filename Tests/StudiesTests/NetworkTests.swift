@@ -378,6 +378,52 @@ struct NetworkTests {
         }
     }
 
+    /// M_B against its definition, by enumeration: E[g_B⊙g_B] over all C(12, 4) = 495 minibatches of
+    /// 4 rows drawn without replacement, each g_B from the minibatch code path (λθ included);
+    /// and both kurtoses against brute force: E[gₙ⁴]/E[gₙ²]² over the samples, and over all 12³
+    /// ordered triples drawn with replacement for the minibatch mean of B = 3. To rounding (10⁻¹⁰).
+    @Test func minibatchMomentsMatchEnumeration() throws {
+        for (name, model) in try Self.models() where model.dimension < 40 {
+            let theta = try Self.theta(model)
+            let n = model.data.count, d = model.dimension
+            var sums = [Double](repeating: 0, count: 4 * d)
+            _ = sums.withUnsafeMutableBufferPointer { s in
+                theta.withUnsafeBufferPointer { model.perSamplePowerSums($0.baseAddress!, ModelBuffers(model.architecture, rows: n), into: (0..<4).map { s.baseAddress! + $0 * d }) }
+            }
+            func moments(_ i: Int, batch: Int) -> (minibatch: Double, kurtosisPerSample: Double, kurtosisMinibatch: Double) {
+                NetworkStudy.coordinateMoments(sums[i], sums[d + i], sums[2 * d + i], sums[3 * d + i], rows: n, batch: batch, shift: model.l2 * theta[i])
+            }
+            // Without replacement, B = 4.
+            var expected = [Double](repeating: 0, count: d), subsets = 0
+            for a in 0..<n { for b in (a + 1)..<n { for c in (b + 1)..<n { for e in (c + 1)..<n {
+                let g = Self.gradient(model, theta, rows: [a, b, c, e])
+                for i in 0..<d { expected[i] += g[i] * g[i] }
+                subsets += 1
+            }}}}
+            #expect(subsets == 495)
+            for i in 0..<d {
+                let mB = moments(i, batch: 4).minibatch, truth = expected[i] / Double(subsets)
+                #expect(abs(mB - truth) <= 1e-10 * truth, "\(name): M_B at \(i): \(mB) against \(truth)")
+            }
+            // Kurtoses.
+            let perSample = (0..<n).map { Self.gradient(model, theta, rows: [$0]) }
+            for i in 0..<d {
+                let x = perSample.map { $0[i] }
+                let m2 = x.reduce(0) { $0 + $1 * $1 } / Double(n), m4 = x.reduce(0) { $0 + $1 * $1 * $1 * $1 } / Double(n)
+                let k = moments(i, batch: 3)
+                #expect(abs(k.kurtosisPerSample - m4 / (m2 * m2)) <= 1e-10 * m4 / (m2 * m2), "\(name): per-sample kurtosis at \(i)")
+                var s2 = 0.0, s4 = 0.0
+                for a in 0..<n { for b in 0..<n { for c in 0..<n {
+                    let mean = (x[a] + x[b] + x[c]) / 3
+                    s2 += mean * mean
+                    s4 += mean * mean * mean * mean
+                }}}
+                let truth = (s4 / 1728) / ((s2 / 1728) * (s2 / 1728))
+                #expect(abs(k.kurtosisMinibatch - truth) <= 1e-10 * truth, "\(name): minibatch kurtosis at \(i): \(k.kurtosisMinibatch) against \(truth)")
+            }
+        }
+    }
+
     /// Adam against a plain reference loop on the same stream (initialisation, Fisher–Yates
     /// shuffles each epoch with the last partial batch dropped, minibatch gradients, bias
     /// corrections): θ and v̂ after 7 steps (N = 12, B = 5: 2 steps an epoch, so 4 shuffles) to
@@ -452,7 +498,7 @@ struct NetworkTests {
     @Test func aReplicationGivesTheContractQuantities() throws {
         let text = #"{"study": "network", "seed": 3, "replications": 2, "fixed": {"hidden": 4, "steps": 60, "batch": 64}, "grid": {"data": ["digits", "diabetes"]}}"#
         let config = try Config(file: "n.json", json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
-        let runner = try Runner(config: config, threads: 1)
+        let runner = Runner(config: config, threads: 1)
         for cell in 0..<2 {
             let estimates = try runner.replicate(cell: cell, replication: 0)
             var named: [String: Double] = [:]

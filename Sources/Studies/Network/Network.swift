@@ -201,7 +201,7 @@ public struct NetworkStudy: Study {
 
     public func replicate(_ stream: RandomStream, _ workspace: inout Workspace, _ statistics: StatisticsRow) throws {
         let w = workspace, d = network.dimension, n = network.data.count
-        let settings = trainer.settings, b = Double(trainer.batch), lambda = network.l2
+        let settings = trainer.settings, lambda = network.l2
         trainer.start(w.state, stream)
         trainer.train(w.state, steps: steps, stream, w.buffers)
         let theta = w.state.theta
@@ -212,7 +212,6 @@ public struct NetworkStudy: Study {
                 network.perSamplePowerSums($0.baseAddress!, w.buffers, into: (0..<4).map { sums.baseAddress! + $0 * d })
             }
         }
-        let fpc = Double(n - trainer.batch) / Double(n - 1 > 0 ? n - 1 : 1)
         var penalty = 0.0, sumVHat = 0.0, sumWandering = 0.0
         for i in 0..<d {
             let vHat = w.state.vHat(i, beta2: settings.beta2)
@@ -220,21 +219,11 @@ public struct NetworkStudy: Study {
             sumVHat += vHat
             sumWandering += w.state.wanderingHat(i, beta2: settings.beta2)
             penalty += theta[i] * theta[i]
-            let nn = Double(n)
-            let mean = w.sums[i] / nn, m2 = w.sums[d + i] / nn, m3 = w.sums[2 * d + i] / nn, m4 = w.sums[3 * d + i] / nn
-            // Central moments of the per-sample gradients (λθ shifts them all alike).
-            let c2 = max(m2 - mean * mean, 0)
-            let c3 = m3 - 3 * mean * m2 + 2 * mean * mean * mean
-            let c4 = max(m4 - 4 * mean * m3 + 6 * mean * mean * m2 - 3 * mean * mean * mean * mean, 0)
-            let g = mean + lambda * theta[i]
-            let gg = g * g
-            let secondMoment = c2 + gg
-            w.minibatch[i] = gg + fpc * c2 / b
-            let fourth = c4 + 4 * g * c3 + 6 * gg * c2 + gg * gg
-            w.kurtosisPerSample[i] = secondMoment > 0 ? fourth / (secondMoment * secondMoment) : 1
-            let (b2c, b3c, b4c) = (c2 / b, c3 / (b * b), c4 / (b * b * b) + 3 * (b - 1) * c2 * c2 / (b * b * b))
-            let second = b2c + gg, fourthB = b4c + 4 * g * b3c + 6 * gg * b2c + gg * gg
-            w.kurtosisMinibatch[i] = second > 0 ? fourthB / (second * second) : 1
+            let moments = Self.coordinateMoments(w.sums[i], w.sums[d + i], w.sums[2 * d + i], w.sums[3 * d + i],
+                                                  rows: n, batch: trainer.batch, shift: lambda * theta[i])
+            w.minibatch[i] = moments.minibatch
+            w.kurtosisPerSample[i] = moments.kurtosisPerSample
+            w.kurtosisMinibatch[i] = moments.kurtosisMinibatch
         }
         statistics[slots.loss] = dataLoss + 0.5 * lambda * penalty
         if let accuracy = slots.accuracy { statistics[accuracy] = Double(correct) / Double(n) }
@@ -294,6 +283,33 @@ public struct NetworkStudy: Study {
         statistics[slots.medianLogRatio] = count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2
         statistics[slots.t4SD] = (t4 / Double(count)).squareRoot()
         statistics[slots.t4SDPerSample] = (t4PerSample / Double(count)).squareRoot()
+    }
+
+    /// One coordinate's moments at the final θ from the power sums sₖ = Σₙ(∇ℓₙ)ᵢᵏ of the data
+    /// term's per-sample gradients (k = 1…4) over N rows; `shift` = λθᵢ, which every per-sample
+    /// gradient carries. With mean μ = s₁/N + shift and the central moments c₂, c₃, c₄ (which the
+    /// shift leaves alone):
+    /// - M_B = μ² + fpc·c₂/B, fpc = (N − B)/(N − 1): E[g_B²] for a minibatch of B rows drawn
+    ///   without replacement (c₂ = S − g² is the population variance);
+    /// - the per-sample kurtosis E[gₙ⁴]/E[gₙ²]²;
+    /// - the minibatch mean's kurtosis E[ḡ⁴]/E[ḡ²]² as for B draws with replacement:
+    ///   central moments c₂/B, c₃/B², c₄/B³ + 3(B − 1)c₂²/B³ about μ.
+    /// A coordinate whose every gradient is 0 has kurtosis 1 (no spread).
+    static func coordinateMoments(_ s1: Double, _ s2: Double, _ s3: Double, _ s4: Double, rows n: Int, batch: Int, shift: Double)
+        -> (minibatch: Double, kurtosisPerSample: Double, kurtosisMinibatch: Double) {
+        let nn = Double(n), b = Double(batch)
+        let fpc = n > 1 ? Double(n - batch) / Double(n - 1) : 0
+        let mean = s1 / nn, m2 = s2 / nn, m3 = s3 / nn, m4 = s4 / nn
+        let c2 = max(m2 - mean * mean, 0)
+        let c3 = m3 - 3 * mean * m2 + 2 * mean * mean * mean
+        let c4 = max(m4 - 4 * mean * m3 + 6 * mean * mean * m2 - 3 * mean * mean * mean * mean, 0)
+        let g = mean + shift, gg = g * g
+        func kurtosis(_ c2: Double, _ c3: Double, _ c4: Double) -> Double {
+            let second = c2 + gg, fourth = c4 + 4 * g * c3 + 6 * gg * c2 + gg * gg
+            return second > 0 ? fourth / (second * second) : 1
+        }
+        return (gg + fpc * c2 / b, kurtosis(c2, c3, c4),
+                kurtosis(c2 / b, c3 / (b * b), c4 / (b * b * b) + 3 * (b - 1) * c2 * c2 / (b * b * b)))
     }
 
     /// OLS of log v̂ᵢ on log pᵢ over the coordinates where both are positive: slope, R², the
