@@ -34,9 +34,12 @@ public enum BLAS {
         precondition(m >= 0 && n >= 0 && k >= 0)
         precondition(lda >= max(1, transposeA ? m : k) && ldb >= max(1, transposeB ? k : n) && ldc >= max(1, n))
         guard m > 0 && n > 0 else { return }
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let (opA, opB) = (operation(transposeA), operation(transposeB))
+        cblas_dgemm(CblasRowMajor, opA, opB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// CBLAS's flag for op(X) = Xᵀ (`true`) or X.
+    private static func operation(_ transpose: Bool) -> CBLAS_TRANSPOSE { transpose ? CblasTrans : CblasNoTrans }
 
     /// The lower triangle of C ← α·AᵀA + β·C on raw row-major storage (`cblas_dsyrk`, transposed):
     /// A is k×n (k rows of n columns, leading dimension `lda`), C is n×n. A sum of outer products
