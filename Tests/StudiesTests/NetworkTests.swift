@@ -147,6 +147,12 @@ struct NetworkTests {
         return (ggn, hessian, residual)
     }
 
+    /// Mean and population sd (divisor N), written here rather than taken from the loader.
+    static func populationMoments(_ x: [Double]) -> (mean: Double, sd: Double) {
+        let mean = x.reduce(0, +) / Double(x.count)
+        return (mean, (x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(x.count)).squareRoot())
+    }
+
     static func norm(_ x: [Double]) -> Double { x.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 
     /// Shapes of CONTRACT.md: 650 parameters for softmax regression 64 → 10, 2,410 for 64-32-10,
@@ -171,14 +177,14 @@ struct NetworkTests {
             var constant = 0
             for k in 0..<data.inputs {
                 let column = (0..<data.count).map { data.design[$0 * d1 + k] }
-                let (mean, sd) = DataSet.populationMoments(column)
                 if column.allSatisfy({ $0 == 0 }) { constant += 1; continue }
+                let (mean, sd) = Self.populationMoments(column)
                 #expect(abs(mean) < 1e-13 && abs(sd - 1) < 1e-13, "column \(k): mean \(mean), sd \(sd)")
             }
             #expect(constant == (data.isClassification ? 3 : 0))
             #expect((0..<data.count).allSatisfy { data.design[$0 * d1 + data.inputs] == 1 })
             if !data.isClassification {
-                let (mean, sd) = DataSet.populationMoments(data.targets)
+                let (mean, sd) = Self.populationMoments(data.targets)
                 #expect(abs(mean) < 1e-13 && abs(sd - 1) < 1e-13)
             }
         }
