@@ -50,6 +50,11 @@ def configs(guard):
         runs.append(("dynamics adam", d, {"study": "dynamics", "replications": 64,
                      "fixed": {"optimizer": "adam", "lr": 0.01, "noise_sigma": 0.001, "beta2": 0.999,
                                "spectrum": geometric(d), "steps": 2000, "burn_in": 500}}))
+    # Adam training and the exact curvature at the end (d = 650 softmax regression, 2,410 for
+    # the 64-32-10 MLP); "d" is the number of parameters.
+    for model, d in ([("linear", 650)] if guard else [("linear", 650), ("mlp", 2410)]):
+        runs.append((f"network {model}", d, {"study": "network", "replications": 4,
+                     "fixed": {"data": "digits", "model": model, "steps": 2000}}))
     return runs
 
 

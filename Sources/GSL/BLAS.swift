@@ -22,6 +22,37 @@ public enum BLAS {
         try check(gsl_blas_dsyrk(CblasLower, CblasNoTrans, alpha, a.gsl, beta, c.gsl), "gsl_blas_dsyrk")
     }
 
+    /// C ← α·op(A)·op(B) + β·C on raw row-major storage (`cblas_dgemm`, as GSL's BLAS calls
+    /// it): op(A) is m×k, op(B) k×n, C m×n, each with its leading dimension (the stride between
+    /// rows), so that a block of columns of a larger matrix can be read or written in place.
+    public static func gemm(
+        m: Int, n: Int, k: Int, _ alpha: Double,
+        _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool = false,
+        _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool = false,
+        _ beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0)
+        precondition(lda >= max(1, transposeA ? m : k) && ldb >= max(1, transposeB ? k : n) && ldc >= max(1, n))
+        guard m > 0 && n > 0 else { return }
+        let (opA, opB) = (operation(transposeA), operation(transposeB))
+        cblas_dgemm(CblasRowMajor, opA, opB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// CBLAS's flag for op(X) = Xᵀ (`true`) or X.
+    private static func operation(_ transpose: Bool) -> CBLAS_TRANSPOSE { transpose ? CblasTrans : CblasNoTrans }
+
+    /// The lower triangle of C ← α·AᵀA + β·C on raw row-major storage (`cblas_dsyrk`, transposed):
+    /// A is k×n (k rows of n columns, leading dimension `lda`), C is n×n. A sum of outer products
+    /// Σᵣ aᵣaᵣᵀ over the rows aᵣ of A, at half the cost of `gemm`.
+    public static func syrkTransposed(
+        n: Int, k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+        _ beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        precondition(n >= 0 && k >= 0 && lda >= max(1, n) && ldc >= max(1, n))
+        guard n > 0 else { return }
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+    }
+
     /// The shared library that serves `cblas_dgemm` in this process, as the dynamic linker
     /// resolved it (for example `/lib/x86_64-linux-gnu/libopenblas.so.0`).
     public static var library: String {

@@ -53,6 +53,17 @@ public final class RandomStream {
         for i in buffer.indices { buffer[i] = gsl_ran_gaussian_ziggurat(rng, 1.0) }
     }
 
+    /// A uniform draw on [0, 1) (`gsl_rng_uniform`).
+    @inlinable public func uniform() -> Double { gsl_rng_uniform(rng) }
+
+    /// A uniform integer in 0..<n (`gsl_rng_uniform_int`, which rejects rather than taking a
+    /// modulus, so every value is equally likely); n ≥ 1 and at most the generator's range
+    /// (2³² for taus2 and MT19937).
+    @inlinable public func uniformInt(below n: Int) -> Int {
+        precondition(n >= 1 && UInt(n) <= UInt(gsl_rng_max(rng) - gsl_rng_min(rng)) + 1, "n = \(n) is outside the generator's range")
+        return Int(gsl_rng_uniform_int(rng, UInt(n)))
+    }
+
     /// Fills a matrix (row by row) with independent standard normal draws.
     public func fillGaussian(_ matrix: Matrix) {
         for row in 0..<matrix.rows { matrix.withRow(row) { fillGaussian($0) } }

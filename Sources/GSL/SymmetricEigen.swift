@@ -123,30 +123,61 @@ public final class SymmetricEigen {
             #if OpenBLAS
             try checkShape(a, "dsyevr")
             try scratch.copy(from: a)
-            var n = Int32(dimension), il = Int32(dimension - k + 1), iu = Int32(dimension), found: Int32 = 0, info: Int32 = 0
-            var jobz = CChar(UInt8(ascii: "N")), range = CChar(UInt8(ascii: "I")), uplo = CChar(UInt8(ascii: "U"))
-            var vl = 0.0, vu = 0.0, abstol = 0.0, one: Int32 = 1, z = 0.0
-            var w = [Double](repeating: 0, count: dimension), support = [Int32](repeating: 0, count: 2 * dimension)
-            var lwork: Int32 = -1, liwork: Int32 = -1, query = 0.0, integerQuery: Int32 = 0
-            scratch.withElements {
-                dsyevr_(&jobz, &range, &uplo, &n, $0.baseAddress, &n, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &one,
-                        &support, &query, &lwork, &integerQuery, &liwork, &info)
-            }
-            try checkLAPACK(info, "dsyevr") { "workspace query failed (info \($0))" }
-            var rwork = [Double](repeating: 0, count: max(1, Int(query)))
-            var iwork = [Int32](repeating: 0, count: max(1, Int(integerQuery)))
-            (lwork, liwork) = (Int32(rwork.count), Int32(iwork.count))
-            scratch.withElements {
-                dsyevr_(&jobz, &range, &uplo, &n, $0.baseAddress, &n, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &one,
-                        &support, &rwork, &lwork, &iwork, &liwork, &info)
-            }
-            try checkLAPACK(info, "dsyevr") { "internal error (info \($0))" }
-            return Array(w.prefix(Int(found)).reversed())
+            return try Self.largestLAPACK(k, destroying: scratch)
             #else
             fatalError("unreachable: init refused LAPACK")
             #endif
         }
     }
+
+    /// The `k` largest eigenvalues of the symmetric matrix `a` (lower triangle read), largest
+    /// first, computed in place: `a` is overwritten (LAPACK's `dsyevr` with RANGE = 'I', or GSL's
+    /// `gsl_eigen_symm` without the `OpenBLAS` trait). Needs no d×d workspace beyond `a` itself,
+    /// for a caller that holds one large matrix and no longer needs it (a Hessian, say).
+    public static func largest(_ k: Int, destroying a: Matrix) throws -> [Double] {
+        GSLRuntime.initialize()
+        guard a.rows == a.columns else {
+            throw GSLError(status: GSLError.notSquare, function: "SymmetricEigen.largest",
+                           reason: "matrix must be square, got \(a.rows)×\(a.columns)")
+        }
+        precondition((0...a.rows).contains(k), "k = \(k) is outside 0...\(a.rows)")
+        guard k > 0 else { return [] }
+        #if OpenBLAS
+        return try largestLAPACK(k, destroying: a)
+        #else
+        let all = try Vector(count: a.rows)
+        let symm = try allocated(gsl_eigen_symm_alloc(a.rows), "gsl_eigen_symm_alloc")
+        defer { gsl_eigen_symm_free(symm) }
+        try check(gsl_eigen_symm(a.gsl, all.gsl, symm), "gsl_eigen_symm")
+        return Array(all.elements.sorted(by: >).prefix(k))
+        #endif
+    }
+
+    #if OpenBLAS
+    /// `dsyevr` (RANGE = 'I', no eigenvectors) on `a`, which it overwrites; largest first.
+    private static func largestLAPACK(_ k: Int, destroying a: Matrix) throws -> [Double] {
+        let dimension = a.rows
+        var n = try lapackInt(dimension, "dsyevr"), il = Int32(dimension - k + 1), iu = Int32(dimension), found: Int32 = 0, info: Int32 = 0
+        var jobz = CChar(UInt8(ascii: "N")), range = CChar(UInt8(ascii: "I")), uplo = CChar(UInt8(ascii: "U"))
+        var vl = 0.0, vu = 0.0, abstol = 0.0, one: Int32 = 1, z = 0.0
+        var w = [Double](repeating: 0, count: dimension), support = [Int32](repeating: 0, count: 2 * dimension)
+        var lwork: Int32 = -1, liwork: Int32 = -1, query = 0.0, integerQuery: Int32 = 0
+        a.withElements {
+            dsyevr_(&jobz, &range, &uplo, &n, $0.baseAddress, &n, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &one,
+                    &support, &query, &lwork, &integerQuery, &liwork, &info)
+        }
+        try checkLAPACK(info, "dsyevr") { "workspace query failed (info \($0))" }
+        var rwork = [Double](repeating: 0, count: max(1, Int(query)))
+        var iwork = [Int32](repeating: 0, count: max(1, Int(integerQuery)))
+        (lwork, liwork) = (Int32(rwork.count), Int32(iwork.count))
+        a.withElements {
+            dsyevr_(&jobz, &range, &uplo, &n, $0.baseAddress, &n, &vl, &vu, &il, &iu, &abstol, &found, &w, &z, &one,
+                    &support, &rwork, &lwork, &iwork, &liwork, &info)
+        }
+        try checkLAPACK(info, "dsyevr") { "internal error (info \($0))" }
+        return Array(w.prefix(Int(found)).reversed())
+    }
+    #endif
 
     /// result ← V·diag(f(λ))·Vᵀ for the last decomposition.
     public func apply(_ f: (Double) throws -> Double, into result: Matrix) throws {

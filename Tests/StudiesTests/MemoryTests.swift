@@ -88,6 +88,11 @@ func peakResidentKilobytes(_ arguments: [String]) throws -> (status: Int32, kilo
         Case(name: "dynamics",
              large: spectrum("dynamics", #""optimizer": "sgd", "lr": 0.01, "noise_sigma": 1, "steps": 2, "burn_in": 1"#, count: 150_000),
              tiny: spectrum("dynamics", #""optimizer": "sgd", "lr": 0.01, "noise_sigma": 1, "steps": 2, "burn_in": 1"#, count: 8)),
+        // d = 250·11 + 251 = 3,001: the 72 MB Hessian dominates (diabetes, so that the GGN's
+        // 31,626 pairs of units stay a few seconds in a debug build).
+        Case(name: "network",
+             large: #"{"study": "network", "seed": 1, "replications": 1, "fixed": {"data": "diabetes", "hidden": 250, "steps": 1}}"#,
+             tiny: #"{"study": "network", "seed": 1, "replications": 1, "fixed": {"data": "diabetes", "hidden": 2, "steps": 1}}"#),
     ]
 
     /// The estimate (``Config/memoryEstimate``, one thread) against the peak RSS of a real run

@@ -1,0 +1,60 @@
+import Foundation
+import MonteCarlo
+import Reporting
+
+extension NetworkStudy: ReportedStudy {
+    /// Per data set and model in the file, one figure: v̂ against M_B, diag(GGN) and diag(H²)
+    /// (three panels), a series per β₂, from the binned scatters (``NetworkStudy``: each point the
+    /// mean over replications of a group's mean log₁₀ p and log₁₀ v̂, ± 1.96 MCSE on v̂).
+    public static func figures(_ r: StudyResults) -> [Figure] {
+        let datas = r.values(of: "data").isEmpty ? [nil] : r.values(of: "data").map(Optional.some)
+        let models = r.values(of: "model").isEmpty ? [nil] : r.values(of: "model").map(Optional.some)
+        var figures: [Figure] = []
+        for data in datas {
+            for model in models where figures.count < Figure.maximumSeries {
+                var grid: [String: String] = [:]
+                if let data { grid["data"] = data }
+                if let model { grid["model"] = model }
+                if let figure = scatterFigure(r, grid, suffix: figures.count) { figures.append(figure) }
+            }
+        }
+        return figures
+    }
+
+    static let predictors = [("minibatch", "M_{B}: E[g_{B}^{2}] at the final θ"), ("gauss_newton", "diag GGN"),
+                             ("hessian_squared", "diag(H^{2})")]
+
+    static func scatterFigure(_ r: StudyResults, _ grid: [String: String], suffix: Int) -> Figure? {
+        let betas = r.values(of: "beta2").isEmpty ? [nil] : r.values(of: "beta2").map(Optional.some)
+        var data: [String: String] = [:], panels: [String] = []
+        for (p, (predictor, label)) in predictors.enumerated() {
+            var plots: [String] = []
+            for (k, beta2) in betas.enumerated() where plots.count < Figure.maximumSeries {
+                var cell = grid
+                if let beta2 { cell["beta2"] = beta2 }
+                let xs = r.rows("bin_log10_" + predictor, cell), ys = r.rows("bin_log10_v_" + predictor, cell)
+                guard !xs.isEmpty, xs.count == ys.count, Set(xs.map(\.cell)).count == 1 else { continue }
+                let points = zip(xs, ys).map { [pow(10, $0.estimate), pow(10, $1.estimate), $1.mcse ?? 0] }
+                let file = Figure.block("p\(p)b\(k)", points, into: &data)
+                let title = beta2.map { "β_{2} = \(Text.plotLabel($0))" } ?? "v̂"
+                // log₁₀ v̂ ± 1.96 MCSE, drawn on the log axis as 10^(y ± 1.96·mcse).
+                plots.append("\(file) using 1:2:($2*10**(-1.96*$3)):($2*10**(1.96*$3)) with yerrorlines ls \(k + 1) title '\(title)'")
+            }
+            guard !plots.isEmpty else { continue }
+            panels.append("""
+                set xlabel '\(label)'
+                plot \(plots.joined(separator: ", \\\n     "))\(predictor == "minibatch" ? ", x with lines lc rgb '#888888' dt 2 title 'v̂ = M_{B}'" : "")
+                """)
+        }
+        guard !panels.isEmpty else { return nil }
+        let what = grid.keys.sorted().map { "\($0) \(Text.plotLabel(grid[$0]!))" }.joined(separator: ", ")
+        return Figure(name: "\(r.name)-\(suffix)", script: """
+            set multiplot layout 2,2 title "network\(what.isEmpty ? "" : ", " + what): v̂ at the final θ against exact quantities\\n(coordinates binned by the predictor; mean over replications ± 95%)"
+            set logscale xy
+            set ylabel 'v̂_{i}'
+            set key bottom right font ',10' spacing 0.9
+            \(panels.joined(separator: "\n"))
+            unset multiplot
+            """, data: data)
+    }
+}
