@@ -100,7 +100,7 @@ struct ReportTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let report = try StudyReport.load(from: root.appendingPathComponent("results"))
         let decisions = report.decisions()
-        #expect(decisions.map(\.claim.id) == ["C1", "C2", "C3", "C4", "C5"])
+        #expect(decisions.map(\.claim.id) == ["C1", "C2", "C3", "C4", "C5", "§5"])
         for d in decisions {
             #expect(!d.evidence.isEmpty)
             #expect(d.evidence.contains { $0.description.contains("±") }, "\(d.claim.id) shows numbers with their MCSE")
@@ -166,5 +166,33 @@ struct AnyFolderReportTests {
         #expect(verdicts["C3"] == .holdsUnderConditions)
         #expect(["C1", "C2", "C4", "C5"].allSatisfy { verdicts[$0] == .notApplicable })
         #expect(report.headline.description.contains("has not been run"))
+    }
+}
+
+/// §5's rules flip at their bounds: the level at a factor 2, the slope at 0.1 from 1, an
+/// undecidable slope (4 MCSE beyond the bound) leaving the level to decide.
+struct NetworkVerdictTests {
+    func results(logRatio: Double, slope: Double, slopeMCSE: Double = 0.001) -> StudyResults {
+        let grid = ["data": "digits", "model": "mlp", "beta2": "0.99"]
+        return StudyResults(name: "network", rows: [
+            ResultRow(cell: 0, grid: grid, quantity: "log_ratio_minibatch", estimate: logRatio, mcse: 0.001, theory: nil),
+            ResultRow(cell: 0, grid: grid, quantity: "slope_minibatch", estimate: slope, mcse: slopeMCSE, theory: nil),
+        ])
+    }
+
+    @Test func levelFlipsAtAFactorTwo() throws {
+        let bound = log10(2.0)
+        #expect(try #require(NetworkStudy.decide([results(logRatio: bound - 1e-9, slope: 1)])).verdict == .holdsExactly)
+        #expect(try #require(NetworkStudy.decide([results(logRatio: bound + 1e-9, slope: 1)])).verdict == .fails)
+        #expect(try #require(NetworkStudy.decide([results(logRatio: -bound - 1e-9, slope: 1)])).verdict == .fails)
+    }
+
+    @Test func slopeFlipsAtOneTenthAndNoisySlopesLeaveTheLevelToDecide() throws {
+        #expect(try #require(NetworkStudy.decide([results(logRatio: 0, slope: 1.099)])).verdict == .holdsExactly)
+        #expect(try #require(NetworkStudy.decide([results(logRatio: 0, slope: 1.101)])).verdict == .fails)
+        #expect(try #require(NetworkStudy.decide([results(logRatio: 0, slope: 0.899)])).verdict == .fails)
+        // 4 MCSE = 0.1004 > 0.1: the shape is undecided and the level decides.
+        #expect(try #require(NetworkStudy.decide([results(logRatio: 0, slope: 0.5, slopeMCSE: 0.0251)])).verdict == .holdsExactly)
+        #expect(try #require(NetworkStudy.decide([results(logRatio: 0, slope: 0.5, slopeMCSE: 0.0249)])).verdict == .fails)
     }
 }
