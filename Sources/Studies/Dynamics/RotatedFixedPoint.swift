@@ -1,0 +1,176 @@
+import Foundation
+import GSL
+
+/// STUDIES.md T8: the noisy quadratic model with a full Hessian H and gradient noise of any
+/// covariance C/B, under a step whose diagonal preconditioner is frozen at P = diag(p).
+///
+/// The update is Adam's (RMSProp at β₁ = 0, SGD with p = 1) without bias corrections (they are
+/// spent at stationarity): m' = β₁m + (1−β₁)(Hδ + ξ), δ' = δ − ηP⁻¹m', ξ ~ N(0, C/B).
+///
+/// **Derivation (β₁ ≥ 0).** Put y = P^(1/2)δ, μ = P^(−1/2)m and K = P^(−1/2)HP^(−1/2) = U·diag(κ)·Uᵀ.
+/// Then μ' = β₁μ + (1−β₁)(Ky + P^(−1/2)ξ) and y' = y − ημ'. In the eigenbasis, z = Uᵀy and
+/// w = Uᵀμ, each mode a is the scalar model of ``NoisyQuadratic`` with curvature κ_a and step η:
+///
+///     x_a' = A_a·x_a + b·ζ_a,   x_a = (z_a, w_a),
+///     A_a = [[1 − η(1−β₁)κ_a, −ηβ₁], [(1−β₁)κ_a, β₁]],   b = (−η(1−β₁), 1−β₁),
+///
+/// with ζ = UᵀP^(−1/2)ξ of covariance C̃ = UᵀP^(−1/2)(C/B)P^(−1/2)U. The modes share noise, so
+/// their cross-covariances S^(ab) = E[x_a·x_bᵀ] (2×2) solve S^(ab) = A_a·S^(ab)·A_bᵀ + b·bᵀ·C̃_ab,
+/// a 4×4 linear system per pair, whose (1, 1) entry is Y_ab = C̃_ab·s(κ_a, κ_b) with s the solution
+/// for unit noise. At β₁ = 0 this is T8's Y_ab = η²C̃_ab/(1 − (1 − ηκ_a)(1 − ηκ_b)). Then
+/// Σ = Cov(δ) = P^(−1/2)·U·Y·Uᵀ·P^(−1/2), and since the step's noise is independent of δ,
+/// E[ggᵀ] = HΣH + C/B. Stable while η·κ_a < L = 2(1+β₁)/(1−β₁) for every mode (and κ > 0).
+///
+/// **The fixed point** (β₂ → 1, RMSProp and Adam): uᵢ² = (E[ggᵀ])ᵢᵢ with p = u + ε. It is found
+/// by iterating on u: Newton's method on ℓ = log u for φ(ℓ) = ½·log diag E[ggᵀ](e^ℓ + ε) − ℓ,
+/// with a forward-difference Jacobian (d evaluations, each O(d³) in BLAS-3 and one symmetric
+/// eigen-decomposition), halving the step until it stays stable and |φ| falls. It starts where
+/// every pᵢ ≥ 2η·λ_max(H)/L (stable by construction) and stops when max|φ| < 10⁻¹³.
+/// At diagonal H and C it reduces to T5's per-coordinate fixed point (tested).
+final class RotatedNQM {
+    let dimension: Int
+    /// H and the noise covariance C/B, row-major, symmetric.
+    let hessian: Matrix, noise: Matrix
+    let eta: Double, beta1: Double, eps: Double
+    /// L = 2(1+β₁)/(1−β₁).
+    var limit: Double { 2 * (1 + beta1) / (1 - beta1) }
+    private let eigen: SymmetricEigen
+    private let a: Matrix, b: Matrix, c: Matrix
+
+    init(hessian: Matrix, noise: Matrix, eta: Double, beta1: Double, eps: Double) throws {
+        dimension = hessian.rows
+        (self.hessian, self.noise, self.eta, self.beta1, self.eps) = (hessian, noise, eta, beta1, eps)
+        eigen = try SymmetricEigen(dimension: dimension)
+        (a, b, c) = try (Matrix(rows: dimension, columns: dimension), Matrix(rows: dimension, columns: dimension),
+                         Matrix(rows: dimension, columns: dimension))
+    }
+
+    /// The stationary state with the preconditioner frozen at diag(`p`): Σ = Cov(δ), diag E[ggᵀ]
+    /// and η·λ_max(K); nil when some mode is unstable.
+    struct State {
+        let covariance: [Double]
+        let secondMoment: [Double]
+        let sharpness: Double
+    }
+
+    func stationary(preconditioner p: [Double]) throws -> State? {
+        let d = dimension
+        guard p.allSatisfy({ $0 > 0 && $0.isFinite }) else { return nil }
+        let s = p.map { 1 / $0.squareRoot() }
+        // a ← K = P^(−1/2)HP^(−1/2); decompose.
+        hessian.withElements { h in a.withElements { k in for i in 0..<d { for j in 0..<d { k[i * d + j] = h[i * d + j] * s[i] * s[j] } } } }
+        try eigen.decompose(a)
+        let kappa = eigen.values.elements
+        guard let low = kappa.first, low > 0, eta * kappa.last! < limit else { return nil }
+        let u = eigen.vectors
+        // C̃ = Uᵀ·(P^(−1/2)(C/B)P^(−1/2))·U, through a and b.
+        noise.withElements { n in a.withElements { m in for i in 0..<d { for j in 0..<d { m[i * d + j] = n[i * d + j] * s[i] * s[j] } } } }
+        try BLAS.gemm(1, a, u, 0, b)
+        try BLAS.gemm(1, u, transposeA: true, b, 0, a)
+        // Y_ab = C̃_ab·s(κ_a, κ_b), in a.
+        var unit = [Double](repeating: 0, count: d * d)
+        for i in 0..<d { for j in i..<d {
+            guard let value = modePairVariance(kappa[i], kappa[j]) else { return nil }
+            (unit[i * d + j], unit[j * d + i]) = (value, value)
+        } }
+        a.withElements { y in for k in 0..<(d * d) { y[k] *= unit[k] } }
+        // Σ = P^(−1/2)·U·Y·Uᵀ·P^(−1/2), in c.
+        try BLAS.gemm(1, u, a, 0, b)
+        try BLAS.gemm(1, b, u, transposeB: true, 0, c)
+        c.withElements { sigma in for i in 0..<d { for j in 0..<d { sigma[i * d + j] *= s[i] * s[j] } } }
+        // diag(HΣH)ᵢ = Σⱼ (HΣ)ᵢⱼHᵢⱼ (H symmetric), plus (C/B)ᵢᵢ.
+        try BLAS.gemm(1, hessian, c, 0, b)
+        var second = [Double](repeating: 0, count: d)
+        b.withElements { hs in hessian.withElements { h in
+            for i in 0..<d { var sum = 0.0; for j in 0..<d { sum += hs[i * d + j] * h[i * d + j] }; second[i] = sum }
+        } }
+        for i in 0..<d { second[i] += noise[i, i] }
+        return State(covariance: c.elements, secondMoment: second, sharpness: eta * kappa.last!)
+    }
+
+    /// s(κ_a, κ_b): the (1, 1) entry of S = A_a·S·A_bᵀ + b·bᵀ (4×4 system), nil if singular.
+    func modePairVariance(_ ka: Double, _ kb: Double) -> Double? {
+        if beta1 == 0 {
+            // T8's closed form: η²/(1 − (1 − ηκ_a)(1 − ηκ_b)).
+            return eta * eta / (1 - (1 - eta * ka) * (1 - eta * kb))
+        }
+        func transition(_ k: Double) -> [Double] { [1 - eta * (1 - beta1) * k, -eta * beta1, (1 - beta1) * k, beta1] }
+        let (x, y) = (transition(ka), transition(kb)), noise = [-eta * (1 - beta1), 1 - beta1]
+        // Unknowns S_ij (row-major, ij = 2i + j): S_ij − Σ_kl x_ik·S_kl·y_jl = noise_i·noise_j.
+        var m = [Double](repeating: 0, count: 16), rhs = [Double](repeating: 0, count: 4)
+        for i in 0..<2 { for j in 0..<2 {
+            let row = 2 * i + j
+            rhs[row] = noise[i] * noise[j]
+            for k in 0..<2 { for l in 0..<2 { m[row * 4 + 2 * k + l] -= x[2 * i + k] * y[2 * j + l] } }
+            m[row * 4 + row] += 1
+        } }
+        guard solveLinear(&m, &rhs, 4) else { return nil }
+        return rhs[0]
+    }
+
+    /// The fixed point uᵢ² = (E[ggᵀ])ᵢᵢ at p = u + ε, with its stationary state; nil if no stable
+    /// fixed point was reached.
+    func fixedPoint() throws -> (u: [Double], state: State)? {
+        let d = dimension
+        // Start where every p ≥ 2η·λ_max(H)/L: η·λ_max(K) ≤ L/2.
+        try eigen.decompose(hessian)
+        let floor = 2 * eta * eigen.values.elements.last! / limit
+        var l = (0..<d).map { log(max(noise[$0, $0].squareRoot(), floor)) }
+        func residual(_ l: [Double]) throws -> ([Double], State)? {
+            guard let state = try stationary(preconditioner: l.map { exp($0) + eps }) else { return nil }
+            return (zip(state.secondMoment, l).map { 0.5 * log($0) - $1 }, state)
+        }
+        guard var (r, state) = try residual(l) else { return nil }
+        for _ in 0..<200 {
+            let size = r.map(abs).max()!
+            if size < 1e-13 { return (l.map(exp), state) }
+            // Forward-difference Jacobian of φ in ℓ, column by column.
+            let step = 1e-7
+            var jacobian = [Double](repeating: 0, count: d * d)
+            for j in 0..<d {
+                var shifted = l
+                shifted[j] += step
+                guard let (rj, _) = try residual(shifted) else { return nil }
+                for i in 0..<d { jacobian[i * d + j] = (rj[i] - r[i]) / step }
+            }
+            var newton = r.map { -$0 }
+            if !solveLinear(&jacobian, &newton, d) { newton = r }  // singular: a plain fixed-point step
+            var t = 1.0, accepted = false
+            while t > 1e-12 {
+                let trial = zip(l, newton).map { $0 + t * $1 }
+                if let (rt, st) = try residual(trial), rt.map(abs).max()! < size {
+                    (l, r, state, accepted) = (trial, rt, st, true)
+                    break
+                }
+                t /= 2
+            }
+            if !accepted { return size < 1e-10 ? (l.map(exp), state) : nil }
+        }
+        return nil
+    }
+}
+
+/// Solves A·x = b in place (A n×n row-major, destroyed; b becomes x) by Gaussian elimination
+/// with partial pivoting; false if A is singular to working precision.
+func solveLinear(_ a: inout [Double], _ b: inout [Double], _ n: Int) -> Bool {
+    for column in 0..<n {
+        let pivot = (column..<n).max { abs(a[$0 * n + column]) < abs(a[$1 * n + column]) }!
+        guard a[pivot * n + column] != 0, a[pivot * n + column].isFinite else { return false }
+        if pivot != column {
+            for k in 0..<n { a.swapAt(pivot * n + k, column * n + k) }
+            b.swapAt(pivot, column)
+        }
+        for row in (column + 1)..<n where row < n {
+            let factor = a[row * n + column] / a[column * n + column]
+            if factor == 0 { continue }
+            for k in column..<n { a[row * n + k] -= factor * a[column * n + k] }
+            b[row] -= factor * b[column]
+        }
+    }
+    for row in stride(from: n - 1, through: 0, by: -1) {
+        var sum = b[row]
+        for k in (row + 1)..<n where k < n { sum -= a[row * n + k] * b[k] }
+        b[row] = sum / a[row * n + row]
+    }
+    return b.allSatisfy(\.isFinite)
+}
