@@ -108,14 +108,17 @@ public struct Dynamics: Study {
         let covarianceDistanceIdentity: Slot?, covarianceDistancePreconditioner: Slot?
         let ratioHessianSquared: VectorSlot?, ratioDiagonalSquared: VectorSlot?, ratioNoise: VectorSlot?
         let spreadHessianSquared: Slot?, spreadDiagonalSquared: Slot?, spreadNoise: Slot?
+        /// Noise "power" (γ < 2): where v's secant exponent first reaches (γ + 2)/2 (``passage(_:_:gamma:)``).
+        let passage: Slot?
     }
 
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
-        declareOutputs(cell, &layout, dense: isDense(cell), fixedPoint: true)
+        declareOutputs(cell, &layout, dense: isDense(cell), fixedPoint: true, passage: true)
     }
 
-    /// `fixedPoint`: whether T8's fixed point was found (building only), for `sqrt_v_gap`.
-    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout, dense: Bool, fixedPoint: Bool) -> Slots {
+    /// `fixedPoint`: whether T8's fixed point was found, for `sqrt_v_gap`; `passage`: whether the
+    /// theory has a passage (building only).
+    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout, dense: Bool, fixedPoint: Bool, passage: Bool) -> Slots {
         let d = cell[spectrum].count, optimizer = cell[optimizer], adaptive = optimizer.isAdaptive
         let shape = cell[noise], gamma = noisePower(cell)
         let flat = "no exponents: v is not a function of one curvature per coordinate when H is rotated or the noise misaligned"
@@ -140,7 +143,33 @@ public struct Dynamics: Study {
                      ratioNoise: dense ? layout.vector("ratio_noise", count: d) : nil,
                      spreadHessianSquared: dense ? layout.scalar("spread_hessian_squared") : nil,
                      spreadDiagonalSquared: dense ? layout.scalar("spread_diagonal_squared") : nil,
-                     spreadNoise: dense ? layout.scalar("spread_noise") : nil)
+                     spreadNoise: dense ? layout.scalar("spread_noise") : nil,
+                     passage: !dense && shape == .power && gamma < 2
+                        ? layout.scalar("passage", when: passage, otherwise: "the theory's secant exponent never reaches (γ + 2)/2 in this spectrum") : nil)
+    }
+
+    /// Where v's exponent on h passes midway from γ to 2: scanning the coordinates in increasing h,
+    /// the secant exponents eₖ = Δlog v/Δlog h between neighbours are placed at the midpoints of
+    /// log h, and the passage is the first crossing of (γ + 2)/2, interpolated linearly in log h;
+    /// nil if none. Applied alike to a replication's v and to the fixed point (the theory, a limit).
+    /// By T5′ (ε = 0) the continuous passage is at g(x) = x·f′/f = 2 for every γ, i.e. at
+    /// h/h_c = (``NoisyQuadratic/exponentPassage(_:limit:)`` of 1.5)^(1/(2−γ)): h_c/3 for RMSProp
+    /// at γ = 1, so that it moves like h_c, ∝ B^(−1/(2−γ)).
+    static func passage(_ h: [Double], _ v: [Double], gamma: Double) -> Double? {
+        let order = h.indices.sorted { h[$0] < h[$1] }.filter { h[$0] > 0 }
+        let target = (gamma + 2) / 2
+        var previous: (x: Double, e: Double)?
+        for k in 1..<max(order.count, 1) {
+            let (i, j) = (order[k - 1], order[k])
+            guard h[j] > h[i] else { continue }
+            let e = (log(v[j]) - log(v[i])) / (log(h[j]) - log(h[i])), x = (log(h[i]) + log(h[j])) / 2
+            if let previous, previous.e < target, e >= target {
+                return exp(previous.x + (target - previous.e) / (e - previous.e) * (x - previous.x))
+            }
+            if previous == nil, e >= target { return nil }  // already past it at the low end
+            previous = (x, e)
+        }
+        return nil
     }
 
     /// Whether a cell runs the dense chain: H rotated or the noise misaligned.
@@ -300,8 +329,12 @@ public struct Dynamics: Study {
         let ratio = u.map { u in zip(h, u).map { eta * $0 / ($1 + eps) } }
         let isLimit = optimizer.isAdaptive
         let kind: @Sendable (Double) -> Theory = { isLimit ? .limit($0) : .exact($0) }
+        let gamma = Self.noisePower(cell)
+        let passage = cell[Self.noise] == .power && gamma < 2 ? v.flatMap { Self.passage(h, $0, gamma: gamma) } : nil
+        passageTarget = passage == nil ? nil : gamma
         var layout = OutputLayout()
-        let slots = Self.declareOutputs(cell, &layout)
+        let slots = Self.declareOutputs(cell, &layout, dense: false, fixedPoint: true, passage: passage != nil)
+        if let slot = slots.passage, let passage { layout.setTheory(slot, .limit(passage)) }
         layout.setCurvature(h)
         if let slot = slots.crossover { layout.setTheory(slot, .exact(crossover)) }
         if let v, let variance {
@@ -344,7 +377,8 @@ public struct Dynamics: Study {
         }
         let p: [Double]? = optimizer == .sgd ? [Double](repeating: 1, count: d) : u.map { $0.map { $0 + eps } }
         var layout = OutputLayout()
-        let slots = Self.declareOutputs(cell, &layout, dense: true, fixedPoint: u != nil)
+        let slots = Self.declareOutputs(cell, &layout, dense: true, fixedPoint: u != nil, passage: false)
+        passageTarget = nil
         layout.setCurvature(model.hessianDiagonal)
         if let slot = slots.crossover { layout.setTheory(slot, .exact(crossover)) }
         let exact = optimizer == .sgd
@@ -401,6 +435,8 @@ public struct Dynamics: Study {
 
     /// The fixed point uᵢ (RMSProp, Adam), for `sqrt_v_gap`.
     let fixedPoint: [Double]?
+    /// γ, when the cell writes `passage`.
+    let passageTarget: Double?
 
     public func makeWorkspace() throws -> Chain { try Chain(dimension: h.count, dense: dense != nil) }
 
@@ -421,6 +457,8 @@ public struct Dynamics: Study {
         if let slot = slots.exponentBelow, let below { statistics[slot] = try exponent(below) }
         if let slot = slots.exponentAbove, let above { statistics[slot] = try exponent(above) }
         if let slot = slots.crossover { statistics[slot] = crossover }
+        // No crossing in this chain's v: NaN, which the engine reports as a failed estimate.
+        if let slot = slots.passage, let gamma = passageTarget { statistics[slot] = Self.passage(h, v, gamma: gamma) ?? .nan }
         if let slot = slots.varianceSlope { statistics[slot] = try LogLogFit.slope(h: h, v: variance)! }
     }
 

@@ -22,10 +22,20 @@ import GSL
 /// E[ggᵀ] = HΣH + C/B. Stable while η·κ_a < L = 2(1+β₁)/(1−β₁) for every mode (and κ > 0).
 ///
 /// **The fixed point** (β₂ → 1, RMSProp and Adam): uᵢ² = (E[ggᵀ])ᵢᵢ with p = u + ε. It is found
-/// by iterating on u: Newton's method on ℓ = log u for φ(ℓ) = ½·log diag E[ggᵀ](e^ℓ + ε) − ℓ,
-/// with a forward-difference Jacobian (d evaluations, each O(d³) in BLAS-3 and one symmetric
-/// eigen-decomposition), halving the step until it stays stable and |φ| falls. It starts where
-/// every pᵢ ≥ 2η·λ_max(H)/L (stable by construction) and stops when max|φ| < 10⁻¹³.
+/// by iterating on u, in ℓ = log u with φ(ℓ) = ½·log diag E[ggᵀ](e^ℓ + ε) − ℓ: first sweeps of
+/// nonlinear Gauss–Seidel (each coordinate's φᵢ = 0 by bisection in ℓᵢ with the others held; φᵢ
+/// grows without bound towards the stability edge, where the state is counted as φᵢ > 0, and
+/// falls as uᵢ grows, so the root is bracketed; at diagonal H and C one sweep is T5's
+/// per-coordinate bisection), at most 20 or until max|φ| < 10⁻⁶, then Levenberg–Marquardt
+/// (Newton's method as its damping vanishes) with a forward-difference Jacobian (d evaluations)
+/// until max|φ| < 10⁻¹³ (accepted at 10⁻¹⁰ when rounding stalls it next to the edge). A plain
+/// Newton iteration with a line search was tried first and crawled along the stability barrier.
+/// Where no regular fixed point exists it returns nil and the cell's rows keep no theory: so it
+/// is for RMSProp with misaligned noise in `dynamics-rotated` (|φ| falls ever more slowly along
+/// a valley towards the edge, η·λ_max(K) → 2, after 400 iterations still max|φ| ≈ 1.9, while
+/// the chain sits at preconditioned sharpness 2.0000). Each evaluation is O(d³): BLAS-3 products and one symmetric
+/// eigen-decomposition (LAPACK dsyevd). It starts where every pᵢ ≥ 2η·λ_max(H)/L (stable by
+/// construction).
 /// At diagonal H and C it reduces to T5's per-coordinate fixed point (tested).
 final class RotatedNQM {
     let dimension: Int
@@ -120,11 +130,42 @@ final class RotatedNQM {
             guard let state = try stationary(preconditioner: l.map { exp($0) + eps }) else { return nil }
             return (zip(state.secondMoment, l).map { 0.5 * log($0) - $1 }, state)
         }
+        // Nonlinear Gauss–Seidel: each coordinate's equation φᵢ = 0 solved by bisection in ℓᵢ with
+        // the others held (φᵢ → +∞ towards the stability edge, counted as positive beyond it,
+        // and → −∞ as uᵢ grows), sweep after sweep, until max|φ| < 10⁻⁶; then Newton.
+        for _ in 0..<20 {
+            var worst = 0.0
+            for i in 0..<d {
+                func phi(_ x: Double) throws -> Double? {
+                    var trial = l
+                    trial[i] = x
+                    return try residual(trial)?.0[i]
+                }
+                guard let current = try phi(l[i]) else { return nil }
+                worst = max(worst, abs(current))
+                var (low, high, widen) = (l[i], l[i], 0.25)
+                if current > 0 {
+                    while true { high += widen; widen *= 2; guard widen < 1e4 else { return nil }; if let f = try phi(high), f < 0 { break } }
+                } else {
+                    while true { low -= widen; widen *= 2; guard widen < 1e4 else { return nil }; if let f = try phi(low), f <= 0 { continue }; break }
+                }
+                for _ in 0..<48 where high - low > 1e-12 {
+                    let middle = (low + high) / 2
+                    if let f = try phi(middle), f < 0 { high = middle } else { low = middle }
+                }
+                l[i] = high
+            }
+            if worst < 1e-6 { break }
+        }
         guard var (r, state) = try residual(l) else { return nil }
-        for _ in 0..<200 {
-            let size = r.map(abs).max()!
-            if size < 1e-13 { return (l.map(exp), state) }
-            // Forward-difference Jacobian of φ in ℓ, column by column.
+        func norm(_ r: [Double]) -> Double { r.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        // Levenberg–Marquardt (Newton's method as the damping μ → 0), with a forward-difference
+        // Jacobian J: (JᵀJ + μ·diag(JᵀJ))Δ = −Jᵀφ, μ shrunk after a step that lowers |φ|₂ and
+        // stays stable, grown otherwise.
+        var mu = 1e-3
+        for _ in 0..<400 {
+            let size = norm(r)
+            if r.map(abs).max()! < 1e-13 { return (l.map(exp), state) }
             let step = 1e-7
             var jacobian = [Double](repeating: 0, count: d * d)
             for j in 0..<d {
@@ -133,18 +174,26 @@ final class RotatedNQM {
                 guard let (rj, _) = try residual(shifted) else { return nil }
                 for i in 0..<d { jacobian[i * d + j] = (rj[i] - r[i]) / step }
             }
-            var newton = r.map { -$0 }
-            if !solveLinear(&jacobian, &newton, d) { newton = r }  // singular: a plain fixed-point step
-            var t = 1.0, accepted = false
-            while t > 1e-12 {
-                let trial = zip(l, newton).map { $0 + t * $1 }
-                if let (rt, st) = try residual(trial), rt.map(abs).max()! < size {
-                    (l, r, state, accepted) = (trial, rt, st, true)
-                    break
-                }
-                t /= 2
+            var normal = [Double](repeating: 0, count: d * d), gradient = [Double](repeating: 0, count: d)
+            for i in 0..<d {
+                for j in 0..<d { var sum = 0.0; for k in 0..<d { sum += jacobian[k * d + i] * jacobian[k * d + j] }; normal[i * d + j] = sum }
+                var sum = 0.0; for k in 0..<d { sum += jacobian[k * d + i] * r[k] }; gradient[i] = -sum
             }
-            if !accepted { return size < 1e-10 ? (l.map(exp), state) : nil }
+            var accepted = false
+            while mu < 1e12 {
+                var a = normal, delta = gradient
+                for i in 0..<d { a[i * d + i] += mu * max(normal[i * d + i], 1e-300) }
+                if solveLinear(&a, &delta, d) {
+                    let trial = zip(l, delta).map { $0 + $1 }
+                    if let (rt, st) = try residual(trial), norm(rt) < size {
+                        (l, r, state, accepted) = (trial, rt, st, true)
+                        mu = max(mu / 4, 1e-15)
+                        break
+                    }
+                }
+                mu *= 4
+            }
+            if !accepted { return r.map(abs).max()! < 1e-10 ? (l.map(exp), state) : nil }
         }
         return nil
     }
