@@ -30,10 +30,11 @@ import GSL
 /// (Newton's method as its damping vanishes) with a forward-difference Jacobian (d evaluations)
 /// until max|φ| < 10⁻¹³ (accepted at 10⁻¹⁰ when rounding stalls it next to the edge). A plain
 /// Newton iteration with a line search was tried first and crawled along the stability barrier.
-/// Where no regular fixed point exists it returns nil and the cell's rows keep no theory: so it
-/// is for RMSProp with misaligned noise in `dynamics-rotated` (|φ| falls ever more slowly along
-/// a valley towards the edge, η·λ_max(K) → 2, after 400 iterations still max|φ| ≈ 1.9, while
-/// the chain sits at preconditioned sharpness 2.0000). Each evaluation is O(d³): BLAS-3 products and one symmetric
+/// For RMSProp with a rotated H the fixed point is usually pressed against the edge (one mode of
+/// K at η·κ ≈ 2 − 10⁻⁴ dominating E[ggᵀ]), where LM crawls along a valley (|φ| still ≈ 1.9 after
+/// 400 iterations); then ``scaleAndShape(from:_:)`` takes over. Where neither converges the
+/// solver returns nil and the cell's rows keep no theory (one RMSProp cell of
+/// `dynamics-rotated`, misaligned noise, β₂ = 0.999: its own Haar draws). Each evaluation is O(d³): BLAS-3 products and one symmetric
 /// eigen-decomposition (LAPACK dsyevd). It starts where every pᵢ ≥ 2η·λ_max(H)/L (stable by
 /// construction).
 /// At diagonal H and C it reduces to T5's per-coordinate fixed point (tested).
@@ -193,9 +194,51 @@ final class RotatedNQM {
                 }
                 mu *= 4
             }
-            if !accepted { return r.map(abs).max()! < 1e-10 ? (l.map(exp), state) : nil }
+            if !accepted { break }
         }
-        return nil
+        if r.map(abs).max()! < 1e-10 { return (l.map(exp), state) }
+        return try scaleAndShape(from: l, residual)
+    }
+
+    /// The fallback for a fixed point pressed against the stability edge, where one mode of K
+    /// dominates E[ggᵀ] and φ moves almost only along the overall scale of u (LM crawls there):
+    /// alternately the scale c (ℓ + c) by bisection on mean(φ) = 0, the unstable side counted as
+    /// positive, and the shape by ℓᵢ += ω(φᵢ − mean φ), ω halved whenever max|φ| grows and grown by
+    /// 1.25 (up to 1) when it falls. Converged at max|φ| < 10⁻¹¹; rounding next to the edge
+    /// (2 − η·λ_max(K) ~ 10⁻⁴) stalls it near 10⁻⁹, and its linear rate can be slow (thousands
+    /// of sweeps), so after at most 6000 the best point is accepted below 10⁻⁷ (u to 10⁻⁷
+    /// relative, far below any MCSE).
+    private func scaleAndShape(from start: [Double], _ residual: ([Double]) throws -> ([Double], State)?) throws -> (u: [Double], state: State)? {
+        var l = start, omega = 1.0, previous = Double.infinity
+        var best: (l: [Double], state: State?, size: Double) = (start, nil, .infinity)
+        func meanResidual(_ c: Double) throws -> Double? {
+            guard let (r, _) = try residual(l.map { $0 + c }) else { return nil }
+            return r.reduce(0, +) / Double(r.count)
+        }
+        for _ in 0..<6000 {
+            var (low, high, widen) = (0.0, 0.0, 1e-4)
+            if let m = try meanResidual(0), m < 0 {
+                while true { low -= widen; widen *= 2; guard widen < 1e4 else { return nil }; if let m = try meanResidual(low), m < 0 { continue }; break }
+            } else {
+                while true { high += widen; widen *= 2; guard widen < 1e4 else { return nil }; if let m = try meanResidual(high), m < 0 { break } }
+            }
+            for _ in 0..<60 where high - low > 1e-14 {
+                let middle = (low + high) / 2
+                if let m = try meanResidual(middle), m < 0 { high = middle } else { low = middle }
+            }
+            l = l.map { $0 + high }
+            guard let (r, state) = try residual(l) else { return nil }
+            let size = r.map(abs).max()!
+            if size < best.size { best = (l, state, size) }
+            if size < 1e-11 { return (l.map(exp), state) }
+            omega = size > previous ? omega / 2 : min(1, omega * 1.25)
+            // Rounding next to the edge stalls it near 10⁻⁹; accept below 10⁻⁷ (u to 10⁻⁷).
+            guard omega > 1e-6 else { return best.size < 1e-7 ? (best.l.map(exp), best.state!) : nil }
+            previous = size
+            let mean = r.reduce(0, +) / Double(r.count)
+            l = zip(l, r).map { $0 + omega * ($1 - mean) }
+        }
+        return best.size < 1e-7 ? (best.l.map(exp), best.state!) : nil
     }
 }
 
