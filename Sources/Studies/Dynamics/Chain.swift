@@ -160,7 +160,7 @@ public final class Chain {
             for t in 1...study.steps {
                 beta1Power *= beta1
                 beta2Power *= beta2
-                let step = eta / (1 - beta1Power), varianceCorrection = 1 / (1 - beta2Power)
+                let (step, varianceCorrection) = (eta / (1 - beta1Power), 1 / (1 - beta2Power))
                 let averaged = t > study.burnIn, weight = averaged ? 1.0 : 0.0
                 stream.fillGaussian(z)
                 for i in 0..<d {

@@ -465,7 +465,7 @@ public struct Dynamics: Study {
     /// The dense cell's own statistics (``Dynamics``): preconditioned sharpness, Cov(δ) against I
     /// and P⁻¹, v against diag(H²), diag(H)² and diag(C/B).
     private func writeDense(_ chain: Chain, _ model: DenseModel, _ statistics: StatisticsRow) {
-        let d = h.count, n = Double(steps - burnIn)
+        let (d, n) = (h.count, Double(steps - burnIn))
         if let slot = slots.preconditionedSharpness { statistics[slot] = chain.sumPreconditionedSharpness / Double(chain.preconditionedSharpnessCount) }
         if let slot = slots.preconditionedSharpnessFinal { statistics[slot] = chain.finalPreconditionedSharpness }
         var sigma = [Double](repeating: 0, count: d * d)

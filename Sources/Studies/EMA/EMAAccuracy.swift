@@ -134,8 +134,8 @@ public struct EMAAccuracy: Study {
         return (1 - beta2) * biasCorrection(beta2, steps) * geometricSum(beta2 * exp(-drift), steps) - 1
     }
 
-    /// T9 at finite t: Var(v̂ₜ/E[gₜ²]) = 2·Σⱼₖ wⱼwₖ(β₂e^(−κ)/β₂)^(j+k)ρ^(2|j−k|); T4's
-    /// ``relativeVariance(beta2:rho:steps:)`` at κ = 0, by the same code.
+    /// T9 at finite t: Var(v̂ₜ/E[gₜ²]) = 2·Σⱼₖ wⱼwₖ(β₂e^(−κ)/β₂)^(j+k)ρ^(2|j−k|); at κ = 0 it is
+    /// T4 (``relativeVariance(beta2:rho:steps:)`` is this at κ = 0).
     public static func driftVariance(beta2: Double, rho: Double, drift: Double, steps: Int) -> Double {
         2 * geometricWeightCovariance(beta: relativeDecays(beta1: 0, beta2: beta2, drift: drift).0,
                                       scale: (1 - beta2) * biasCorrection(beta2, steps), steps: steps, r: rho * rho)
@@ -186,8 +186,7 @@ public struct EMAAccuracy: Study {
 
     /// T4 at finite t: Var(v̂)/v² = 2·Σⱼₖ wⱼwₖρ^(2|j−k|). (For Gaussian g, Cov(gⱼ², gₖ²) = 2ρ^(2|j−k|).)
     public static func relativeVariance(beta2: Double, rho: Double, steps: Int) -> Double {
-        2 * geometricWeightCovariance(beta: beta2, scale: (1 - beta2) * biasCorrection(beta2, steps),
-                                      steps: steps, r: rho * rho)
+        driftVariance(beta2: beta2, rho: rho, drift: 0, steps: steps)
     }
 
     /// E[m̂ₜgₜ] = Σₖ uₖρᵏ = (1−β₁)/(1−β₁ᵗ) · (1 − (β₁ρ)ᵗ)/(1 − β₁ρ); under drift, relative to
