@@ -77,7 +77,9 @@ public enum EstimateText {
             // 0.0996 rounds to 0.10: two digits at the next power of ten, not 0.100.
             let scaled = mcse / pow(10, Double(exponent))
             let unit = pow(10, Double(mcseLead - EstimateText.mcseDigits + 1))
-            if (scaled / unit).rounded() * unit >= pow(10, Double(mcseLead + 1)) { mcseLead += 1 }
+            // Compared as a count of units: 100·10⁻⁶ in doubles falls just below pow(10, −4), which
+            // printed 9.95·10⁻⁵ as "0.000100".
+            if (scaled / unit).rounded() >= pow(10, Double(EstimateText.mcseDigits)) { mcseLead += 1 }
             decimals = max(0, EstimateText.mcseDigits - 1 - mcseLead)
         }
 

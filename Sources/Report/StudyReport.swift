@@ -39,25 +39,44 @@ public struct StudyReport {
     /// declares it (``ReportedStudy/claim``) from the results files whose manifests name that
     /// study, whatever the files are called, or "not applicable" with the reason when the folder
     /// holds none (or none the rule can read).
+    ///
+    /// Other studies' contributions to a claim (``ReportedStudy/contributions(_:)``) follow its
+    /// own evidence, and their files join its tables.
     public func decisions(_ known: [any ReportedStudy.Type] = allStudies) -> [ClaimDecision] {
-        known.compactMap { study -> ClaimDecision? in
+        var added: [String: [(Prose, [String])]] = [:]
+        for study in known {
+            let found = results(of: study.name)
+            guard !found.isEmpty else { continue }
+            for (claim, sentences) in study.contributions(found) {
+                added[claim, default: []] += sentences.map { ($0, found.map(\.name)) }
+            }
+        }
+        return known.compactMap { study -> ClaimDecision? in
             guard let claim = study.claim else { return nil }
             let found = results(of: study.name)
-            if var decision = found.isEmpty ? nil : study.decide(found) {
+            var decision: ClaimDecision
+            if let decided = found.isEmpty ? nil : study.decide(found) {
+                decision = decided
                 decision.tables = found.map(\.name)
-                return decision
+            } else {
+                let why: Prose = found.isEmpty ? "this folder holds no results of the \(code: study.name) study, which tests it."
+                                               : "the \(code: study.name) results here lack the quantities the rule reads."
+                decision = ClaimDecision(claim: claim, verdict: .notApplicable, summary: why, evidence: [])
             }
-            let why: Prose = found.isEmpty ? "this folder holds no results of the \(code: study.name) study, which tests it."
-                                           : "the \(code: study.name) results here lack the quantities the rule reads."
-            return ClaimDecision(claim: claim, verdict: .notApplicable, summary: why, evidence: [])
+            for (sentence, files) in added[claim.id] ?? [] {
+                decision.evidence.append(sentence)
+                decision.tables += files.filter { !decision.tables.contains($0) }
+            }
+            return decision
         }.sorted { $0.claim.id < $1.claim.id }
     }
 
     /// The opening paragraph: which law v follows under which conditions, and what β₂ does
     /// (``Answer``).
     public var headline: Prose {
-        Answer.render(Answer.findings(dynamics: results(of: Dynamics.name),
-                                      rotatedSqrtLaw: studies.values.contains { $0.config?.study.name == SqrtLaw.name && !$0.rows("v_over_diag_law").isEmpty }))
+        Answer.render(Answer.findings(dynamics: Dynamics.diagonalFiles(results(of: Dynamics.name)),
+                                      rotatedSqrtLaw: studies.values.contains { $0.config?.study.name == SqrtLaw.name && !$0.rows("v_over_diag_law").isEmpty },
+                                      network: results(of: NetworkStudy.name).first))
     }
 
     /// The whole of REPORT.md. `figures` are the files that exist under `figures/`, `bySource`

@@ -16,10 +16,16 @@ public protocol ReportedStudy: Study {
     /// typed findings, a renderer writes them as prose. Nil when the files lack what the rule
     /// reads.
     static func decide(_ results: [StudyResults]) -> ClaimDecision?
+
+    /// Sentences this study's files add to claims that other studies decide, by claim id (the
+    /// rotated noisy quadratic model's T8 under C2, say): evidence beside the deciding study's,
+    /// which does not change its verdict. Every number a finding, as in ``decide(_:)``.
+    static func contributions(_ results: [StudyResults]) -> [String: [Prose]]
 }
 
 extension ReportedStudy {
     public static func figures(_ results: StudyResults) -> [Figure] { [] }
     public static var claim: Claim? { nil }
     public static func decide(_ results: [StudyResults]) -> ClaimDecision? { nil }
+    public static func contributions(_ results: [StudyResults]) -> [String: [Prose]] { [:] }
 }

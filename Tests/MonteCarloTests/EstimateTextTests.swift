@@ -13,6 +13,8 @@ struct EstimateTextTests {
         #expect(EstimateText.estimate(3.14159e-8, mcse: 1.234e-10) == "(3.142 ± 0.012)·10⁻⁸")
         #expect(EstimateText.estimate(1.5, mcse: nil) == "1.500")
         #expect(EstimateText.estimate(0.5, mcse: 0.0996) == "0.50 ± 0.10")  // not 0.100: two digits
+        // The same carry where 100·10⁻⁶ falls just below 10⁻⁴ in doubles (a committed MCSE).
+        #expect(EstimateText.estimate(-0.4487910150476093, mcse: 9.954429548677147e-05) == "-0.44879 ± 0.00010")
         #expect(EstimateText.like(0.7615, estimate: 0.76161, mcse: 0.0001237) == "0.76150")
     }
 

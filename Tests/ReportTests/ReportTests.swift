@@ -117,7 +117,8 @@ struct ReportTests {
         // Chosen by each manifest's study, named after the results file: dynamics-edge (a
         // dynamics run under another name) gets its own.
         #expect(figures.map(\.name) == ["adabelief", "dynamics-rmsprop", "dynamics-adam", "dynamics-edge-rmsprop", "dynamics-edge-adam",
-                                         "ema", "gauss-newton", "gauss-newton-local-slope", "network-0", "network-1", "sqrt-law"])
+                                         "dynamics-minibatch-passage", "dynamics-noise-exponents", "dynamics-rotated-t8",
+                                         "ema", "ema-drift-drift", "gauss-newton", "gauss-newton-local-slope", "network-0", "network-1", "sqrt-law"])
         let drawn = try Figures.draw(figures)
         #expect(drawn.map(\.file) == figures.map { "\($0.name).svg" })
         for (file, bytes) in drawn {

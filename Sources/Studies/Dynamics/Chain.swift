@@ -25,6 +25,23 @@ public final class Chain {
 
     private static let made = Atomic<Int>(0)
 
+    /// The dense chain's state (``runDense(_:_:_:)``), empty for the diagonal chain: the lower
+    /// triangle of Σ δδᵀ (row-major d×d), the gradient g, zeros and ones for the kernel, K and its
+    /// eigen-decomposition, and the preconditioned sharpness's sum, count and last value.
+    private(set) var covarianceSum: [Double] = []
+    private var gradient: [Double] = [], zeros: [Double] = [], ones: [Double] = []
+    private var preconditioned: Matrix?, eigen: SymmetricEigen?
+    private(set) var sumPreconditionedSharpness = 0.0, preconditionedSharpnessCount = 0, finalPreconditionedSharpness = 0.0
+
+    convenience init(dimension d: Int, dense: Bool) throws {
+        self.init(dimension: d)
+        guard dense else { return }
+        covarianceSum = [Double](repeating: 0, count: d * d)
+        (gradient, zeros, ones) = ([Double](repeating: 0, count: d), [Double](repeating: 0, count: d), [Double](repeating: 1, count: d))
+        preconditioned = try Matrix(rows: d, columns: d)
+        eigen = try SymmetricEigen(dimension: d)
+    }
+
     init(dimension d: Int) {
         dimension = d
         stride = (d + 7) / 8 * 8 + 24
@@ -100,5 +117,87 @@ public final class Chain {
             }
             fold()
         }}}
+    }
+
+    /// Runs the dense chain of a rotated H or misaligned noise (``DenseModel``): each step draws
+    /// z ~ N(0, I), forms g = Hδ + (C/B)^(1/2)z (row by row, Hδ's terms then the noise's), adds
+    /// δδᵀ to the covariance sum after the burn-in, and applies the shared update rule through
+    /// the same kernel as the diagonal chain, given g itself (its h·δ + noise·z with h = 0 and
+    /// noise = 1 is g exactly). After the burn-in, at every
+    /// ``Dynamics/preconditionedSharpnessInterval``-th step counting back from the last, it adds
+    /// η·λ_max(P^(−1/2)HP^(−1/2)) with P = diag(√v̂ + ε) (`SymmetricEigen.largest`).
+    func runDense(_ study: Dynamics, _ model: DenseModel, _ stream: RandomStream) throws {
+        let d = study.h.count
+        let (eta, beta1, beta2, eps) = (study.lr, study.beta1, study.beta2, study.eps)
+        let adaptive = study.optimizer.isAdaptive
+        let centring = study.optimizer.isCentred ? 1.0 : 0.0
+        let interval = Dynamics.preconditionedSharpnessInterval
+        var beta1Power = 1.0, beta2Power = 1.0
+        let (z, delta, m, v) = (self.z, self.delta, self.m, self.v)
+        let (sumG2, sumD2, sumRatio) = (blockGradientSquares, blockDeltaSquares, blockNewtonRatio)
+        let (totalG2, totalD2, totalRatio) = (sumGradientSquares, sumDeltaSquares, sumNewtonRatio)
+        let etaH = study.h.map { eta * $0 }
+        guard let preconditioned, let eigen else { preconditionFailure("a dense chain needs its dense workspace") }
+        for i in 0..<d { (delta[i], m[i], v[i], sumG2[i], sumD2[i], sumRatio[i]) = (0, 0, 0, 0, 0, 0) }
+        for i in 0..<d { (totalG2[i], totalD2[i], totalRatio[i]) = (0, 0, 0) }
+        for k in covarianceSum.indices { covarianceSum[k] = 0 }
+        (sumSharpness, blockSharpness) = (0, 0)
+        (sumPreconditionedSharpness, preconditionedSharpnessCount, finalPreconditionedSharpness) = (0, 0, 0)
+        var scale = [Double](repeating: 0, count: d)
+        try etaH.withUnsafeBufferPointer { etaH in
+        try model.hessian.withUnsafeBufferPointer { hessian in
+        try model.noiseFactor.withUnsafeBufferPointer { factor in
+        try zeros.withUnsafeBufferPointer { zeros in
+        try ones.withUnsafeBufferPointer { ones in
+        try gradient.withUnsafeMutableBufferPointer { g in
+        try covarianceSum.withUnsafeMutableBufferPointer { covariance in
+            func fold() {
+                BlockedSummation.fold(sumG2, into: totalG2)
+                BlockedSummation.fold(sumD2, into: totalD2)
+                BlockedSummation.fold(sumRatio, into: totalRatio)
+                BlockedSummation.fold(&blockSharpness, into: &sumSharpness)
+            }
+            for t in 1...study.steps {
+                beta1Power *= beta1
+                beta2Power *= beta2
+                let (step, varianceCorrection) = (eta / (1 - beta1Power), 1 / (1 - beta2Power))
+                let averaged = t > study.burnIn, weight = averaged ? 1.0 : 0.0
+                stream.fillGaussian(z)
+                for i in 0..<d {
+                    var s = 0.0
+                    for j in 0..<d { s += hessian[i * d + j] * delta[j] }
+                    for j in 0..<d { s += factor[i * d + j] * z[j] }
+                    g[i] = s
+                }
+                if averaged {
+                    for i in 0..<d { for j in 0...i { covariance[i * d + j] += delta[i] * delta[j] } }
+                }
+                hs_optimizer_step(d, etaH.baseAddress, zeros.baseAddress, ones.baseAddress, g.baseAddress, delta.baseAddress,
+                                  m.baseAddress, v.baseAddress, sumG2.baseAddress, sumD2.baseAddress, sumRatio.baseAddress,
+                                  beta1, beta2, eps, centring, adaptive ? 1 : 0, step, varianceCorrection, weight)
+                var sharpness = 0.0, size = 0.0
+                for i in 0..<d {
+                    sharpness = g[i] > sharpness ? g[i] : sharpness
+                    size += delta[i] * delta[i]
+                }
+                guard size < 1e300 else {
+                    throw Divergence(step: t, coordinate: (0..<d).first { !(abs(delta[$0]) < 1e150) } ?? 0)
+                }
+                blockSharpness += weight * sharpness
+                if adaptive && averaged && (study.steps - t) % interval == 0 {
+                    // P^(−1/2) from the preconditioner the step just used, √(v·vc) + ε.
+                    for i in 0..<d { scale[i] = 1 / ((v[i] * varianceCorrection).squareRoot() + eps).squareRoot() }
+                    preconditioned.withElements { k in
+                        for i in 0..<d { for j in 0..<d { k[i * d + j] = hessian[i * d + j] * scale[i] * scale[j] } }
+                    }
+                    let value = eta * (try eigen.largest(1, of: preconditioned)[0])
+                    sumPreconditionedSharpness += value
+                    preconditionedSharpnessCount += 1
+                    if t == study.steps { finalPreconditionedSharpness = value }
+                }
+                if BlockedSummation.closesBlock(t) { fold() }
+            }
+            fold()
+        }}}}}}}
     }
 }

@@ -29,10 +29,11 @@ extension Dynamics {
         public var verdict: Verdict { atEdge > 0 ? .holdsUnderConditions : .fails }
     }
 
-    /// What C1's rule reads from each file; nil when none has `newton_ratio` rows.
+    /// What C1's rule reads from the diagonal files (``diagonalFiles(_:)``: the main run and the
+    /// widest other); nil when none has `newton_ratio` rows.
     public static func findings(_ files: [StudyResults]) -> Findings? {
         var runs: [Findings.Run] = []
-        for results in files.prefix(2) {
+        for results in diagonalFiles(files).prefix(2) {
             guard let beta2 = results.values(of: "beta2").last else { continue }
             for optimizer in ["rmsprop", "adam"] {
                 let ratios = results.rows("newton_ratio", ["optimizer": optimizer, "beta2": beta2]).sorted { ($0.index ?? 0) < ($1.index ?? 0) }

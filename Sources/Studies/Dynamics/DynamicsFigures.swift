@@ -3,8 +3,134 @@ import MonteCarlo
 import Reporting
 
 extension Dynamics: ReportedStudy {
+    /// Runs with rotated H or misaligned noise get T8's figure, runs with noise "power" T10's;
+    /// the per-β₂ fixed-point figures need a diagonal H and one cell per optimizer and β₂.
     public static func figures(_ r: StudyResults) -> [Figure] {
-        ["rmsprop", "adam"].compactMap { fixedPointFigure(r, $0) }
+        let cells = r.config?.cells ?? []
+        if cells.contains(where: isDense) { return [t8Figure(r)].compactMap { $0 } }
+        if cells.contains(where: { $0[noise] == .power }) { return [exponentFigure(r), passageFigure(r)].compactMap { $0 } }
+        return ["rmsprop", "adam"].compactMap { fixedPointFigure(r, $0) }
+    }
+
+    /// The cells of `r` at one grid value of `parameter` (all cells without it), each as its
+    /// grid label without that parameter, in file order: the series of a figure.
+    static func series(_ r: StudyResults, _ quantity: String, at parameter: String, _ value: String?) -> [(label: String, rows: [ResultRow])] {
+        var order: [Int] = [], byCell: [Int: [ResultRow]] = [:]
+        for row in r.rows(quantity) where value == nil || row.grid[parameter] == nil || row.grid[parameter] == value {
+            if byCell[row.cell] == nil { order.append(row.cell) }
+            byCell[row.cell, default: []].append(row)
+        }
+        return order.map { cell in
+            let grid = byCell[cell]![0].grid.filter { $0.key != parameter }.sorted { $0.key < $1.key }
+            return (grid.map { "\(Text.plotLabel($0.key)) \(Text.plotLabel($0.value))" }.joined(separator: ", "), byCell[cell]!)
+        }
+    }
+
+    /// T8: simulated √vᵢ against the fixed point uᵢ (a limit: β₂ → 1) at the run's largest β₂,
+    /// one series per cell (noise, optimizer), with the gap √v/u − 1 below (± 1.96 MCSE).
+    static func t8Figure(_ r: StudyResults) -> Figure? {
+        let beta2 = r.values(of: "beta2").max { (Double($0) ?? 0) < (Double($1) ?? 0) }
+        var data: [String: String] = [:], plots: [String] = [], gaps: [String] = []
+        var low = Double.infinity, high = 0.0
+        for (label, rows) in series(r, "v", at: "beta2", beta2) where plots.count < Figure.maximumSeries {
+            // u, √v, and the gap's MCSE in %: √v/u − 1 has MCSE mcse_v/(2√v·u) (delta method).
+            let points = rows.compactMap { row -> [Double]? in
+                guard let theory = row.theory, theory > 0, row.estimate > 0 else { return nil }
+                let root = row.estimate.squareRoot(), u = theory.squareRoot()
+                return [u, root, 100 * (row.mcse ?? 0) / (2 * root * u)]
+            }
+            guard !points.isEmpty else { continue }
+            (low, high) = (min(low, points.map { $0[0] }.min()!), max(high, points.map { $0[0] }.max()!))
+            let k = plots.count + 1, file = Figure.block("t\(k)", points, into: &data)
+            plots.append("\(file) using 1:2 with points ls \(k) title '\(label)'")
+            gaps.append("\(file) using 1:(100*($2/$1 - 1)):(1.96*$3) with yerrorbars ls \(k) notitle")
+        }
+        guard !plots.isEmpty else { return nil }
+        let diagonal = Figure.block("diagonal", [[low / 1.5, low / 1.5], [high * 1.5, high * 1.5]], into: &data)
+        return Figure(name: "\(r.name)-t8", script: """
+            set multiplot layout 2,1 title "dynamics (T8), rotated H: simulated √v_{i} against the β_{2} → 1 fixed point u_{i}, β_{2} = \(Text.plotLabel(beta2 ?? "–"))"
+            set size 1,0.55
+            set origin 0,0.40
+            set logscale xy
+            set xlabel ''
+            set ylabel 'simulated √E[g_{i}^{2}]'
+            set key top left
+            plot \(diagonal) using 1:2 with lines lc rgb '#000000' lw 1.5 title '√v = u (T8)', \\
+                 \(plots.joined(separator: ", \\\n     "))
+            set size 1,0.40
+            set origin 0,0
+            unset logscale y
+            unset key
+            set format y '%g'
+            set xlabel 'T8 fixed point u_{i}'
+            set ylabel 'gap √v/u − 1 (%, ± 1.96 MCSE)'
+            plot 0 with lines lc rgb '#000000' lw 1 notitle, \\
+                 \(gaps.joined(separator: ", \\\n     "))
+            unset multiplot
+            """, data: data)
+    }
+
+    /// T10: the fitted exponents of v on h below and above h_c against γ, per optimizer (± 1.96
+    /// MCSE), beside the same fit of the fixed point (open markers) and the laws γ and 2.
+    static func exponentFigure(_ r: StudyResults) -> Figure? {
+        let gammas = r.values(of: "noise_power").compactMap(Double.init)
+        guard gammas.count >= 2 else { return nil }
+        var data: [String: String] = [:], plots: [String] = []
+        for optimizer in r.values(of: "optimizer") {
+            for (side, quantity) in [("below", "exponent_below"), ("above", "exponent_above")] where plots.count < 2 * Figure.maximumSeries {
+                let points = r.rows(quantity, ["optimizer": optimizer]).compactMap { row -> [Double]? in
+                    guard let g = Double(row.grid["noise_power"] ?? "") else { return nil }
+                    return [g, row.estimate, row.mcse ?? 0, row.theory ?? .nan]
+                }
+                guard !points.isEmpty else { continue }
+                let k = plots.count / 2 + 1, file = Figure.block("e\(k)", points, into: &data)
+                plots.append("\(file) using 1:2:(1.96*$3) with yerrorbars ls \(k) title '\(Text.plotLabel(optimizer)), \(side) h_{c}'")
+                plots.append("\(file) using 1:4 with points ls \(k) pt \(2 * k + 2) ps 1.6 notitle")
+            }
+        }
+        guard !plots.isEmpty else { return nil }
+        return Figure(name: "\(r.name)-exponents", script: """
+            set title "dynamics (T10): fitted exponent of v on h against γ; open markers: the same fit of the fixed point"
+            unset logscale
+            set format x '%g'
+            set format y '%g'
+            set xrange [-0.1:2.1]
+            set yrange [-0.2:2.3]
+            set xlabel 'γ (noise covariance σ_{n}^{2}H^{γ}/B)'
+            set ylabel 'fitted exponent of v on h'
+            set key bottom right
+            plot x with lines lc rgb '#999999' lw 1 dt 2 title 'law below: γ', 2 with lines lc rgb '#555555' lw 1 dt 2 title 'law above: 2', \\
+                 \(plots.joined(separator: ", \\\n     "))
+            """, data: data)
+    }
+
+    /// T5/T10: where v's exponent passes midway, against the batch size B, per optimizer (± 1.96
+    /// MCSE), with the fixed point's passage (open) and h_c = 4L²σₙ²/(Bη²) (dotted): both ∝ 1/B.
+    static func passageFigure(_ r: StudyResults) -> Figure? {
+        guard r.values(of: "batch").count >= 2 else { return nil }
+        var data: [String: String] = [:], plots: [String] = []
+        for (k, optimizer) in r.values(of: "optimizer").enumerated() where k < Figure.maximumSeries {
+            let points = r.rows("passage", ["optimizer": optimizer]).compactMap { row -> [Double]? in
+                guard let b = Double(row.grid["batch"] ?? "") else { return nil }
+                let hc = r.scalar("h_c", row.grid.merging(["optimizer": optimizer]) { $1 })?.estimate ?? .nan
+                return [b, row.estimate, row.mcse ?? 0, row.theory ?? .nan, hc]
+            }
+            guard !points.isEmpty else { continue }
+            let file = Figure.block("p\(k)", points, into: &data)
+            plots.append("\(file) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) title '\(Text.plotLabel(optimizer)): passage (simulated)'")
+            plots.append("\(file) using 1:4 with points ls \(k + 1) pt \(2 * k + 6) ps 1.6 title '\(Text.plotLabel(optimizer)): passage of the fixed point'")
+            plots.append("\(file) using 1:5 with lines ls \(k + 1) dt 3 title '\(Text.plotLabel(optimizer)): h_{c} = 4L^{2}σ_{n}^{2}/(Bη^{2})'")
+        }
+        guard !plots.isEmpty else { return nil }
+        return Figure(name: "\(r.name)-passage", script: """
+            set title "dynamics (T5): where v's exponent on h passes midway between its two laws, against B"
+            set logscale xy
+            set format x '%g'
+            set xlabel 'batch size B'
+            set ylabel 'curvature h'
+            set key bottom left
+            plot \(plots.joined(separator: ", \\\n     "))
+            """, data: data)
     }
 
     /// √v against h per β₂ for one optimizer, with the β₂ → 1 fixed point (T5) and the gap to it.

@@ -25,7 +25,7 @@ extension Dynamics {
 
             """
         for row in rows {
-            let cells: [String] = [row.optimizer, format(row.beta2), EstimateText.significant(row.crossover, digits: 3),
+            let cells: [String] = [row.optimizer, format(row.beta2), row.crossover > 0 ? EstimateText.significant(row.crossover, digits: 3) : "none",
                          row.below.map(interval) ?? "–", row.below.map { theory($0).description } ?? "–",
                          row.above.map(interval) ?? "–", row.above.map { theory($0).description } ?? "–",
                          row.gap.map { EstimateText.percent($0) } ?? "–", row.isotropy.map(estimate) ?? "–",
@@ -34,6 +34,8 @@ extension Dynamics {
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
         text += "\n" + verdicts(rows).map { "- \($0)\n" }.joined()
+        if let rotated = rotatedSection(results) { text += "\n" + rotated }
+        if let power = noisePowerSection(results) { text += "\n" + power }
         return text
     }
 

@@ -3,8 +3,48 @@ import MonteCarlo
 import Reporting
 
 extension EMAAccuracy: ReportedStudy {
+    /// A run with drift gets T9's figure; T4's curve of `rel_var` holds only without drift.
     public static func figures(_ r: StudyResults) -> [Figure] {
-        [relativeVarianceFigure(r)].compactMap { $0 }
+        if r.config?.cells.contains(where: { $0[drift] != 0 }) ?? false { return [driftFigure(r)].compactMap { $0 } }
+        return [relativeVarianceFigure(r)].compactMap { $0 }
+    }
+
+    /// T9: E[(v̂/E[g²] − 1)²] against 1 − β₂ per drift κ (± 1.96 MCSE), T9's finite-t curve, its
+    /// exact optimum (large open marker on the curve) and the small-κ law (2κ²)^(1/3) (dotted).
+    static func driftFigure(_ r: StudyResults) -> Figure? {
+        guard let steps = Figure.shared(r, { $0[Self.steps] }), let rho = Figure.shared(r, { $0[Self.rho] }) else { return nil }
+        let t = steps <= exactEMASteps ? steps : exactEMASteps
+        var data: [String: String] = [:], plots: [String] = [], arrows = ""
+        for (k, kappaText) in r.values(of: "drift").enumerated() where k < Figure.maximumSeries {
+            guard let kappa = Double(kappaText), kappa != 0, kappa.isFinite else { continue }
+            let points = r.rows("rel_mse", ["drift": kappaText]).compactMap { row -> [Double]? in
+                guard let b = Double(row.grid["beta2"] ?? "") else { return nil }
+                return [1 - b, row.estimate, row.mcse ?? 0]
+            }
+            guard !points.isEmpty else { continue }
+            let curve = stride(from: -4.0, through: -0.5, by: 0.02).map { e -> [Double] in
+                let b = 1 - pow(10, e)
+                return [1 - b, driftMSE(beta2: b, rho: rho, drift: kappa, steps: t)]
+            }
+            let best = optimalBeta2(rho: rho, drift: kappa, steps: t)
+            let optimum = [[1 - best, driftMSE(beta2: best, rho: rho, drift: kappa, steps: t)]]
+            let p = Figure.block("p\(k)", points, into: &data), c = Figure.block("c\(k)", curve, into: &data)
+            let o = Figure.block("o\(k)", optimum, into: &data)
+            plots.append("\(c) using 1:2 with lines ls \(k + 1) title 'T9, κ = \(Text.plotLabel(kappaText))'")
+            plots.append("\(p) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) notitle")
+            plots.append("\(o) using 1:2 with points ls \(k + 1) pt \(2 * k + 4) ps 3 lw 2 notitle")
+            arrows += "set arrow from \(format(cbrt(2 * kappa * kappa))), graph 0 to \(format(cbrt(2 * kappa * kappa))), graph 1 nohead ls \(k + 1) lw 1 dt 3\n"
+        }
+        guard !plots.isEmpty else { return nil }
+        return Figure(name: "\(r.name)-drift", script: arrows + """
+            set title "ema (T9): MSE of v̂/E[g^{2}] at t = \(steps); open: exact optimum; dotted: law (2κ^{2})^{1/3}"
+            set logscale xy
+            set xrange [8e-5:0.35]
+            set xlabel '1 − β_{2}'
+            set ylabel 'E[(v̂/E[g^{2}] − 1)^{2}]'
+            set key top right
+            plot \(plots.joined(separator: ", \\\n     "))
+            """, data: data)
     }
 
     /// The most steps at which T4's finite-t closed form is evaluated as given. It costs O(steps)

@@ -1,0 +1,46 @@
+import Foundation
+import GSL
+import MonteCarlo
+
+/// The fixed part of a dense `dynamics` cell (T8): H = QΛQᵀ and the noise covariance C/B with its
+/// symmetric square root, row-major d×d. Q is Haar from the cell's design stream
+/// (`Matrix.haarOrthogonal`, as sqrt-law's ``RotatedHessian`` draws it) with `rotation: "haar"`,
+/// else I; the noise's eigenvectors are Q, or with `noise: "misaligned"` an independent Haar Q′
+/// drawn after Q. The noise's eigenvalues are qₖ = σₙ²λₖ^γ/B (γ = 1 unless `noise: "power"`).
+struct DenseModel: Sendable {
+    let dimension: Int
+    let hessian: [Double]
+    /// (C/B)^(1/2) = Q′·diag(√q)·Q′ᵀ: ξ = (C/B)^(1/2)·z with z ~ N(0, I).
+    let noiseFactor: [Double]
+    let noiseCovariance: [Double]
+    /// Hᵢᵢ, (H²)ᵢᵢ = Σⱼ Hᵢⱼ² and (C/B)ᵢᵢ: the predictors v is held against.
+    let hessianDiagonal: [Double], hessianSquaredDiagonal: [Double], noiseDiagonal: [Double]
+
+    init(_ cell: Cell, design: RandomStream) throws {
+        let lambda = cell[Dynamics.spectrum].values, d = lambda.count
+        dimension = d
+        let q: Matrix? = cell[Dynamics.rotation] == .haar ? try Matrix.haarOrthogonal(dimension: d, stream: design) : nil
+        let qNoise: Matrix? = cell[Dynamics.noise] == .misaligned ? try Matrix.haarOrthogonal(dimension: d, stream: design) : q
+        let variances = lambda.map { Dynamics.noiseVariance(cell, $0) }
+        /// V·diag(x)·Vᵀ, symmetrised; exactly diag(x) without a rotation.
+        func compose(_ vectors: Matrix?, _ x: [Double]) throws -> [Double] {
+            guard let vectors else {
+                var m = [Double](repeating: 0, count: d * d)
+                for i in 0..<d { m[i * d + i] = x[i] }
+                return m
+            }
+            let result = try Matrix(rows: d, columns: d), scratch = try Matrix(rows: d, columns: d)
+            try SymmetricEigen.compose(vectors: vectors, values: x, into: result, scratch: scratch)
+            var m = result.elements
+            for i in 0..<d { for j in 0..<i { let mean = (m[i * d + j] + m[j * d + i]) / 2; (m[i * d + j], m[j * d + i]) = (mean, mean) } }
+            return m
+        }
+        hessian = try compose(q, lambda)
+        noiseCovariance = try compose(qNoise, variances)
+        noiseFactor = try compose(qNoise, variances.map { $0.squareRoot() })
+        let (h, c) = (hessian, noiseCovariance)
+        hessianDiagonal = (0..<d).map { h[$0 * d + $0] }
+        hessianSquaredDiagonal = (0..<d).map { i in (0..<d).reduce(0) { $0 + h[i * d + $1] * h[i * d + $1] } }
+        noiseDiagonal = (0..<d).map { c[$0 * d + $0] }
+    }
+}
