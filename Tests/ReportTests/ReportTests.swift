@@ -197,3 +197,57 @@ struct NetworkVerdictTests {
         #expect(try #require(NetworkStudy.decide([results(logRatio: 0, slope: 0.5, slopeMCSE: 0.0249)])).verdict == .fails)
     }
 }
+
+/// The rules that read several files: which dynamics files C1 reads, what other studies add to a
+/// claim, and C3 with and without drift.
+struct CrossFileReportTests {
+    /// Heteroscedastic noise breaks C4's "≈" exactly when its ratio exceeds 1 by more than 4 MCSE.
+    @Test func heteroscedasticBreakFlipsAtFourMCSE() throws {
+        func beyond(_ ratio: Double) -> StudyResults {
+            StudyResults(name: "gauss-newton-beyond", rows: [
+                ResultRow(cell: 0, grid: ["model": "linear", "noise": "heteroscedastic", "spread": "0"], quantity: "gn_ratio", index: 0,
+                          estimate: ratio, mcse: 0.01, theory: nil),
+            ])
+        }
+        let atOptimum = StudyResults(name: "gauss-newton", rows: [
+            ResultRow(cell: 0, grid: ["batch": "1", "spread": "0"], quantity: "slope", estimate: 1, mcse: 0.001, theory: 1),
+        ])
+        #expect(try #require(GaussNewton.findings(atOptimum, beyond: beyond(1.039))).breaks == false)
+        #expect(try #require(GaussNewton.findings(atOptimum, beyond: beyond(1.041))).breaks == true)
+        #expect(try #require(GaussNewton.decide([atOptimum, beyond(1.041)])).summary.description.contains("breaks"))
+        #expect(try #require(GaussNewton.decide([atOptimum, beyond(1.039)])).summary.description.contains("breaks") == false)
+    }
+
+    /// A folder holding only a rotated dynamics run: C1 reads diagonal runs only, so it is not
+    /// applicable; the run's T8 evidence appears under C2, with its table.
+    @Test func aRotatedRunFeedsC2AndNotC1() throws {
+        let folder = try quickResults(only: ["dynamics-rotated"])
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let decisions = Dictionary(uniqueKeysWithValues: try StudyReport.load(from: folder).decisions().map { ($0.claim.id, $0) })
+        let c1 = try #require(decisions["C1"]), c2 = try #require(decisions["C2"])
+        #expect(c1.verdict == .notApplicable)
+        #expect(c2.verdict == .notApplicable, "sqrt-law decides C2; it is not in the folder")
+        #expect(c2.evidence.contains { $0.description.contains("Rotated H in `dynamics-rotated`") })
+        #expect(c2.tables == ["dynamics-rotated"])
+        #expect(try StudyReport.load(from: folder).headline.description.contains("has not been run"))
+    }
+
+    /// C3 says what bounds β₂ below 1 only with a drift run in the folder, and then from T9.
+    @Test func c3UsesTheDriftRunWhenThereIsOne() throws {
+        let withDrift = try quickResults(only: ["ema", "ema-drift"]), without = try quickResults(only: ["ema"])
+        defer {
+            try? FileManager.default.removeItem(at: withDrift.deletingLastPathComponent())
+            try? FileManager.default.removeItem(at: without.deletingLastPathComponent())
+        }
+        func c3(_ folder: URL) throws -> ClaimDecision {
+            try #require(StudyReport.load(from: folder).decisions().first { $0.claim.id == "C3" })
+        }
+        let drifting = try c3(withDrift), stationary = try c3(without)
+        #expect(drifting.summary.description.contains("not arbitrarily close"))
+        #expect(drifting.evidence.contains { $0.description.contains("of T9 at the finite t run") })
+        #expect(!drifting.evidence.contains { $0.description.hasPrefix("Not applicable") })
+        #expect(stationary.summary.description.contains("is not tested here"))
+        #expect(stationary.evidence.contains { $0.description.hasPrefix("Not applicable") })
+        #expect(drifting.verdict == stationary.verdict)
+    }
+}

@@ -39,23 +39,26 @@ extension Dynamics {
     /// √v to the fixed point and the preconditioned sharpness against T8 and the edge; for Adam,
     /// which diagonal v is proportional to, and Cov(δ)'s shape.
     static func rotatedEvidence(_ r: StudyResults) -> [Prose] {
-        guard let top = r.values(of: beta2.name).last else { return [] }
+        // The largest β₂ when it is a grid key; otherwise the one every cell ran with.
+        let top = r.values(of: beta2.name).last
         var lines: [Prose] = []
         let noises = r.values(of: noise.name).isEmpty ? [nil] : r.values(of: noise.name).map(Optional.some)
         for noiseValue in noises {
             for name in ["rmsprop", "adam"] {
-                var grid = [optimizer.name: name, beta2.name: top]
+                var grid = [optimizer.name: name]
+                if let top { grid[beta2.name] = top }
                 if let noiseValue { grid[noise.name] = noiseValue }
                 guard let cell = r.config?.cells.first(where: { $0[optimizer].rawValue == name }) else { continue }
+                let beta2Label = top ?? format(cell[beta2])
                 let gaps = r.rows("sqrt_v_gap", grid)
                 let sharpness = r.scalar("preconditioned_sharpness", grid)
                 guard let worst = gaps.max(by: { abs($0.estimate) < abs($1.estimate) }) else {
                     if !r.rows("v", grid).isEmpty {
-                        lines.append("Rotated H in \(code: r.name), \(label: name), noise \(label: noiseValue ?? "hessian"), β₂ = \(label: top): T8's fixed-point iteration found no fixed point, so this cell has no gap to report.")
+                        lines.append("Rotated H in \(code: r.name), \(label: name), noise \(label: noiseValue ?? "hessian"), β₂ = \(label: beta2Label): T8's fixed-point iteration found no fixed point, so this cell has no gap to report.")
                     }
                     continue
                 }
-                var line: Prose = "Rotated H in \(code: r.name), \(label: name), noise \(label: noiseValue ?? "hessian"), β₂ = \(label: top): the largest gap √v/u − \(formula: "1") to T8's fixed point over coordinates is \(Finding.percent(worst.estimate, mcse: worst.mcse))"
+                var line: Prose = "Rotated H in \(code: r.name), \(label: name), noise \(label: noiseValue ?? "hessian"), β₂ = \(label: beta2Label): the largest gap √v/u − \(formula: "1") to T8's fixed point over coordinates is \(Finding.percent(worst.estimate, mcse: worst.mcse))"
                 if let sharpness { line += "; preconditioned sharpness \(sharpness) against the edge \(Finding.derived(stabilityLimit(cell)))" }
                 lines.append(line + ".")
                 if name == "adam" { lines += predictors(r, grid) }

@@ -27,7 +27,7 @@ extension Dynamics: ReportedStudy {
     }
 
     /// T8: simulated √vᵢ against the fixed point uᵢ (a limit: β₂ → 1) at the run's largest β₂,
-    /// one series per cell (noise, optimizer), with the gap √v/u − 1 below (± 1.96 MCSE).
+    /// one series per cell (noise, optimizer), with the gap √v/u − 1 below (95% t intervals).
     static func t8Figure(_ r: StudyResults) -> Figure? {
         let beta2 = r.values(of: "beta2").max { (Double($0) ?? 0) < (Double($1) ?? 0) }
         var data: [String: String] = [:], plots: [String] = [], gaps: [String] = []
@@ -43,7 +43,7 @@ extension Dynamics: ReportedStudy {
             (low, high) = (min(low, points.map { $0[0] }.min()!), max(high, points.map { $0[0] }.max()!))
             let k = plots.count + 1, file = Figure.block("t\(k)", points, into: &data)
             plots.append("\(file) using 1:2 with points ls \(k) title '\(label)'")
-            gaps.append("\(file) using 1:(100*($2/$1 - 1)):(1.96*$3) with yerrorbars ls \(k) notitle")
+            gaps.append("\(file) using 1:(100*($2/$1 - 1)):(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k) notitle")
         }
         guard !plots.isEmpty else { return nil }
         let diagonal = Figure.block("diagonal", [[low / 1.5, low / 1.5], [high * 1.5, high * 1.5]], into: &data)
@@ -63,15 +63,15 @@ extension Dynamics: ReportedStudy {
             unset key
             set format y '%g'
             set xlabel 'T8 fixed point u_{i}'
-            set ylabel 'gap √v/u − 1 (%, ± 1.96 MCSE)'
+            set ylabel 'gap √v/u − 1 (%, 95% t interval)'
             plot 0 with lines lc rgb '#000000' lw 1 notitle, \\
                  \(gaps.joined(separator: ", \\\n     "))
             unset multiplot
             """, data: data)
     }
 
-    /// T10: the fitted exponents of v on h below and above h_c against γ, per optimizer (± 1.96
-    /// MCSE), beside the same fit of the fixed point (open markers) and the laws γ and 2.
+    /// T10: the fitted exponents of v on h below and above h_c against γ, per optimizer (95% t
+    /// MCSE), beside the same fit of the fixed point (plus signs) and the laws γ and 2.
     static func exponentFigure(_ r: StudyResults) -> Figure? {
         let gammas = r.values(of: "noise_power").compactMap(Double.init)
         guard gammas.count >= 2 else { return nil }
@@ -84,13 +84,13 @@ extension Dynamics: ReportedStudy {
                 }
                 guard !points.isEmpty else { continue }
                 let k = plots.count / 2 + 1, file = Figure.block("e\(k)", points, into: &data)
-                plots.append("\(file) using 1:2:(1.96*$3) with yerrorbars ls \(k) title '\(Text.plotLabel(optimizer)), \(side) h_{c}'")
-                plots.append("\(file) using 1:4 with points ls \(k) pt \(2 * k + 2) ps 1.6 notitle")
+                plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k) title '\(Text.plotLabel(optimizer)), \(side) h_{c}'")
+                plots.append("\(file) using 1:4 with points ls \(k) pt 1 ps 2.5 notitle")
             }
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: "\(r.name)-exponents", script: """
-            set title "dynamics (T10): fitted exponent of v on h against γ; open markers: the same fit of the fixed point"
+            set title "dynamics (T10): fitted exponent of v on h against γ; plus signs: the same fit of the fixed point"
             unset logscale
             set format x '%g'
             set format y '%g'
@@ -104,8 +104,8 @@ extension Dynamics: ReportedStudy {
             """, data: data)
     }
 
-    /// T5/T10: where v's exponent passes midway, against the batch size B, per optimizer (± 1.96
-    /// MCSE), with the fixed point's passage (open) and h_c = 4L²σₙ²/(Bη²) (dotted): both ∝ 1/B.
+    /// T5/T10: where v's exponent passes midway, against the batch size B, per optimizer (95% t
+    /// MCSE), with the fixed point's passage (plus signs) and h_c = 4L²σₙ²/(Bη²) (dotted): both ∝ 1/B.
     static func passageFigure(_ r: StudyResults) -> Figure? {
         guard r.values(of: "batch").count >= 2 else { return nil }
         var data: [String: String] = [:], plots: [String] = []
@@ -117,8 +117,8 @@ extension Dynamics: ReportedStudy {
             }
             guard !points.isEmpty else { continue }
             let file = Figure.block("p\(k)", points, into: &data)
-            plots.append("\(file) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) title '\(Text.plotLabel(optimizer)): passage (simulated)'")
-            plots.append("\(file) using 1:4 with points ls \(k + 1) pt \(2 * k + 6) ps 1.6 title '\(Text.plotLabel(optimizer)): passage of the fixed point'")
+            plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) title '\(Text.plotLabel(optimizer)): passage (simulated)'")
+            plots.append("\(file) using 1:4 with points ls \(k + 1) pt 1 ps 2.5 title '\(Text.plotLabel(optimizer)): passage of the fixed point'")
             plots.append("\(file) using 1:5 with lines ls \(k + 1) dt 3 title '\(Text.plotLabel(optimizer)): h_{c} = 4L^{2}σ_{n}^{2}/(Bη^{2})'")
         }
         guard !plots.isEmpty else { return nil }

@@ -9,7 +9,7 @@ extension EMAAccuracy: ReportedStudy {
         return [relativeVarianceFigure(r)].compactMap { $0 }
     }
 
-    /// T9: E[(v̂/E[g²] − 1)²] against 1 − β₂ per drift κ (± 1.96 MCSE), T9's finite-t curve, its
+    /// T9: E[(v̂/E[g²] − 1)²] against 1 − β₂ per drift κ (95% t intervals), T9's finite-t curve, its
     /// exact optimum (large open marker on the curve) and the small-κ law (2κ²)^(1/3) (dotted).
     static func driftFigure(_ r: StudyResults) -> Figure? {
         guard let steps = Figure.shared(r, { $0[Self.steps] }), let rho = Figure.shared(r, { $0[Self.rho] }) else { return nil }
@@ -31,7 +31,7 @@ extension EMAAccuracy: ReportedStudy {
             let p = Figure.block("p\(k)", points, into: &data), c = Figure.block("c\(k)", curve, into: &data)
             let o = Figure.block("o\(k)", optimum, into: &data)
             plots.append("\(c) using 1:2 with lines ls \(k + 1) title 'T9, κ = \(Text.plotLabel(kappaText))'")
-            plots.append("\(p) using 1:2:(1.96*$3) with yerrorbars ls \(k + 1) notitle")
+            plots.append("\(p) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) notitle")
             plots.append("\(o) using 1:2 with points ls \(k + 1) pt \(2 * k + 4) ps 3 lw 2 notitle")
             arrows += "set arrow from \(format(cbrt(2 * kappa * kappa))), graph 0 to \(format(cbrt(2 * kappa * kappa))), graph 1 nohead ls \(k + 1) lw 1 dt 3\n"
         }

@@ -5,7 +5,7 @@ import Reporting
 extension NetworkStudy: ReportedStudy {
     /// Per data set and model in the file, one figure: v̂ against M_B, diag(GGN) and diag(H²)
     /// (three panels), a series per β₂, from the binned scatters (``NetworkStudy``: each point the
-    /// mean over replications of a group's mean log₁₀ p and log₁₀ v̂, ± 1.96 MCSE on v̂).
+    /// mean over replications of a group's mean log₁₀ p and log₁₀ v̂, 95% t intervals on v̂).
     public static func figures(_ r: StudyResults) -> [Figure] {
         let datas = r.values(of: "data").isEmpty ? [nil] : r.values(of: "data").map(Optional.some)
         let models = r.values(of: "model").isEmpty ? [nil] : r.values(of: "model").map(Optional.some)
@@ -37,8 +37,8 @@ extension NetworkStudy: ReportedStudy {
                 let points = zip(xs, ys).map { [pow(10, $0.estimate), pow(10, $1.estimate), $1.mcse ?? 0] }
                 let file = Figure.block("p\(p)b\(k)", points, into: &data)
                 let title = beta2.map { "β_{2} = \(Text.plotLabel($0))" } ?? "v̂"
-                // log₁₀ v̂ ± 1.96 MCSE, drawn on the log axis as 10^(y ± 1.96·mcse).
-                plots.append("\(file) using 1:2:($2*10**(-1.96*$3)):($2*10**(1.96*$3)) with yerrorlines ls \(k + 1) title '\(title)'")
+                // log₁₀ v̂ ± t·MCSE (95%), drawn on the log axis as 10^(y ± t·mcse).
+                plots.append("\(file) using 1:2:($2*10**(-\(format(Figure.errorBar(r)))*$3)):($2*10**(\(format(Figure.errorBar(r)))*$3)) with yerrorlines ls \(k + 1) title '\(title)'")
             }
             guard !plots.isEmpty else { continue }
             panels.append("""
