@@ -33,8 +33,8 @@ enum Answer {
         }
     }
 
-    static func findings(dynamics files: [StudyResults], rotatedSqrtLaw: Bool, network: StudyResults? = nil) -> Findings {
-        var f = Findings(rotatedSqrtLaw: rotatedSqrtLaw, network: network.flatMap(NetworkStudy.findings))
+    static func findings(dynamics files: [StudyResults], rotatedSqrtLaw: Bool, network: [StudyResults] = []) -> Findings {
+        var f = Findings(rotatedSqrtLaw: rotatedSqrtLaw, network: NetworkStudy.findings(network))
         guard let d = files.first else { return f }
         f.file = d.name
         let betas = d.values(of: "beta2")
@@ -86,7 +86,7 @@ enum Answer {
             text += " β₂ decides whether this picture holds: the largest gap \(formula: "√v/u − 1") over coordinates (RMSProp and Adam) to the β₂ → \(formula: "1") fixed point is " + Prose.joined(f.gaps.map { "\($0.gap) at β₂ = \(label: $0.beta2)" }) + "."
         }
         if let n = f.network {
-            text += " In real training (the `network` study: Adam on digits and diabetes), v̂ follows the expected square of a minibatch gradient at the final θ, M_B, in \(Finding.count(n.following)) of \(Finding.count(n.cells.count)) cells and remembers earlier, larger gradients in \(Finding.count(n.cells.filter(\.remembers).count)); the square-root law's diagonal form fits " + (n.cells.contains(where: \.diagonalFormFits) ? "some." : "none.")
+            text += " In real training (the `network` study: Adam on digits and diabetes), v̂ follows the expected square of a minibatch gradient at the final θ, M_B, in \(Finding.count(n.following)) of \(Finding.count(n.cells.count)) cells and exceeds it by more than a factor \(formula: "2") in \(Finding.count(n.cells.filter(\.remembers).count)); the square-root law's diagonal form fits " + (n.cells.contains(where: \.diagonalFormFits) ? "some." : "none.")
         }
         if f.rotatedSqrtLaw {
             text += " The square-root law is exact only under its own assumption, isotropic δ around θ* with diagonal H (C2); with a rotated H, Adam's diagonal √v̂ measures row norms of H, not its diagonal."

@@ -76,7 +76,7 @@ public struct StudyReport {
     public var headline: Prose {
         Answer.render(Answer.findings(dynamics: Dynamics.diagonalFiles(results(of: Dynamics.name)),
                                       rotatedSqrtLaw: studies.values.contains { $0.config?.study.name == SqrtLaw.name && !$0.rows("v_over_diag_law").isEmpty },
-                                      network: results(of: NetworkStudy.name).first))
+                                      network: results(of: NetworkStudy.name)))
     }
 
     /// The whole of REPORT.md. `figures` are the files that exist under `figures/`, `bySource`

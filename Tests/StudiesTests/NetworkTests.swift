@@ -497,6 +497,20 @@ struct NetworkTests {
         }
     }
 
+    /// With the full batch (B = N) the wandering EMA takes ḡ at every step: it equals v to
+    /// rounding (the same gradients, summed over the rows in another order), so the share is 1.
+    @Test func fullBatchWanderingIsTheWholeOfV() throws {
+        let model = try Self.models()[3].model
+        let trainer = AdamTrainer(model: model, settings: AdamSettings(lr: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8), batch: model.data.count)
+        let state = TrainingState(dimension: model.dimension, rows: model.data.count)
+        let stream = try RandomStream(seed: 8)
+        trainer.start(state, stream)
+        trainer.train(state, steps: 250, stream, ModelBuffers(model.architecture, rows: model.data.count))
+        for i in 0..<model.dimension {
+            #expect(abs(state.wandering[i] - state.v[i]) <= 1e-12 * state.v[i], "coordinate \(i)")
+        }
+    }
+
     /// One replication of a small real cell end to end: every output finite, the slope of
     /// log v̂ on log M_B positive, sharpness positive, shares in [0, 1], R² in [0, 1], the edge
     /// 38 at β₁ = 0.9, accuracy present for digits only; and 3 × H coordinates (the constant

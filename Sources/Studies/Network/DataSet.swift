@@ -145,7 +145,9 @@ public enum DataFolder {
             return url
         }
         var candidates: [URL] = []
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        // The running binary (/proc/self/exe on Linux; argv[0] where that is unavailable).
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
+        let executable = URL(fileURLWithPath: path).resolvingSymlinksInPath()
         var folder = executable.deletingLastPathComponent()
         for _ in 0..<8 {
             candidates.append(folder)

@@ -32,8 +32,11 @@ extension NetworkStudy {
     public struct Findings: Sendable {
         public var cells: [Cell]
         public struct Cell: Sendable {
-            /// The cell's grid values other than β₂ (its set-up), and its β₂.
+            /// The results file, the cell's grid values other than β₂ (its set-up), its β₂, and
+            /// whether it trains on the full batch (B = N).
+            public var file: String
             public var setup: [(key: String, value: String)], beta2: String
+            public var fullBatch: Bool
             public var slope: Finding?, r2: Finding?, logRatio: Finding
             public var spread: Finding?, t4Spread: Finding?
             public var diagonalSlope: Finding?
@@ -76,36 +79,44 @@ extension NetworkStudy {
         }
     }
 
-    /// What §5's rule reads, cell by cell; nil without `log_ratio_minibatch` rows.
-    public static func findings(_ r: StudyResults) -> Findings? {
+    /// What §5's rule reads, cell by cell over `files`; nil without `log_ratio_minibatch` rows.
+    public static func findings(_ files: [StudyResults]) -> Findings? {
+        let cells = files.flatMap(cells)
+        return cells.isEmpty ? nil : Findings(cells: cells)
+    }
+
+    static func cells(_ r: StudyResults) -> [Findings.Cell] {
         let byCell = Dictionary(grouping: r.rows.filter { $0.index == nil }, by: \.cell)
         let cells = byCell.keys.sorted().compactMap { c -> Findings.Cell? in
             let rows = Dictionary(byCell[c]!.map { ($0.quantity, $0) }) { a, _ in a }
             guard let ratio = rows["log_ratio_minibatch"] else { return nil }
             func f(_ q: String) -> Finding? { rows[q].map { Finding($0) } }
             let grid = ratio.grid
-            return Findings.Cell(setup: grid.keys.sorted().filter { $0 != beta2.name }.map { ($0, grid[$0]!) },
-                                 beta2: grid[beta2.name] ?? format(r.config?.cells[c][beta2] ?? .nan),
+            let config = r.config.map { $0.cells[c] }
+            return Findings.Cell(file: r.name, setup: grid.keys.sorted().filter { $0 != beta2.name }.map { ($0, grid[$0]!) },
+                                 beta2: grid[beta2.name] ?? format(config?[beta2] ?? .nan),
+                                 fullBatch: config.map { $0[batch] >= $0[data].count } ?? false,
                                  slope: f("slope_minibatch"), r2: f("r2_minibatch"), logRatio: Finding(ratio),
                                  spread: f("sd_log_ratio_minibatch"), t4Spread: f("t4_sd_log_ratio"),
                                  diagonalSlope: f("slope_hessian_diagonal"), wandering: rows["share_wandering"].map { Finding($0, form: .percent) },
                                  sharpness: f("sharpness"), edge: rows["edge"].map { .derived($0.estimate) }, residual: f("residual_ratio"))
         }
-        return cells.isEmpty ? nil : Findings(cells: cells)
+        return cells
     }
 
     public static func decide(_ results: [StudyResults]) -> ClaimDecision? {
-        results.first.flatMap(findings).map(render)
+        findings(results).map(render)
     }
 
     /// §5's findings as prose: one sentence per cell, then the summary.
     public static func render(_ f: Findings) -> ClaimDecision {
         let evidence: [Prose] = f.cells.map { c in
             let setup = Prose.joined(c.setup.map { "\(label: $0.key) \(label: $0.value)" })
-            var line: Prose = (c.setup.isEmpty ? "" : setup + ", ") + "β₂ = \(label: c.beta2): "
+            let file: Prose = Set(f.cells.map(\.file)).count > 1 ? "\(code: c.file), " : ""
+            var line: Prose = file + (c.setup.isEmpty ? "" : setup + ", ") + (c.fullBatch ? "full batch, " : "") + "β₂ = \(label: c.beta2): "
             line += "mean log₁₀(v̂/M_B) \(c.logRatio)"
             if let slope = c.slope { line += ", slope on M_B \(slope)" + (c.r2.map { " (R² \($0))" } ?? "") }
-            line += c.follows ? ": v̂ follows M_B" : (c.remembers ? ": v̂ remembers earlier, larger gradients" : ": v̂ departs from M_B")
+            line += c.follows ? ": v̂ follows M_B" : (c.remembers ? ": v̂ exceeds M_B by more than a factor \(formula: "2")" : ": v̂ departs from M_B")
             if c.atLevel && c.hasShape == nil { line += " in level (the slope's MCSE leaves its shape undecided)" }
             if let d = c.diagonalSlope { line += "; slope on |diag H| \(d)" + (c.diagonalFormFits ? ", the square-root law's diagonal form" : "") }
             if let s = c.spread, let t4 = c.t4Spread { line += "; spread of log₁₀(v̂/M_B) over coordinates \(s), T4 with the measured kurtosis \(t4)" }
@@ -119,8 +130,10 @@ extension NetworkStudy {
         case .holdsExactly:
             summary = "in every cell here v̂ follows M_B, the expected square of a minibatch gradient at the final θ (within a factor \(formula: "2") of its level and \(Finding.derived(slopeBound, digits: 1)) of its slope): the Gauss–Newton side, not the square-root law's diag(H)²."
         case .holdsUnderConditions:
-            let remembering = f.cells.filter(\.remembers).count
-            summary = "v̂ follows M_B, the expected square of a minibatch gradient at the final θ, in \(Finding.count(f.following)) of \(Finding.count(f.cells.count)) cells; in \(Finding.count(remembering)) it remembers earlier, larger gradients (mean level above M_B's by more than a factor \(formula: "2")), T9's lag where \(formula: "1/(1 − β₂)") is long against the time θ takes to move. The square-root law's diagonal form (slope \(formula: "2") on |diag H|) " + (f.cells.contains(where: \.diagonalFormFits) ? "fits some cells." : "fits none.")
+            let above = f.cells.filter(\.remembers), full = above.filter(\.fullBatch).count
+            summary = "v̂ follows M_B, the expected square of a minibatch gradient at the final θ, in \(Finding.count(f.following)) of \(Finding.count(f.cells.count)) cells; in \(Finding.count(above.count)) its mean level exceeds M_B's by more than a factor \(formula: "2")"
+                + (above.count > full ? " (\(Finding.count(above.count - full)) with minibatches, as T9's lag predicts where \(formula: "1/(1 − β₂)") is long against the time θ takes to move" + (full > 0 ? "; \(Finding.count(full)) with the full batch)" : ")") : (full > 0 ? ", all with the full batch" : ""))
+                + ". The square-root law's diagonal form (slope \(formula: "2") on |diag H|) " + (f.cells.contains(where: \.diagonalFormFits) ? "fits some cells." : "fits none.")
         default:
             summary = "in no cell here does v̂ follow M_B within a factor \(formula: "2") of its level and its slope."
         }
@@ -130,8 +143,13 @@ extension NetworkStudy {
             context.append("The toy theory against these runs: T4 with the measured kurtosis of the minibatch gradients gives the spread of log₁₀(v̂/M_B) over coordinates within a factor \(Finding.derived(spreadFactor, digits: 2)) in \(Finding.count(explained)) of \(Finding.count(told)) cells; where it does not, v̂ is not what T4 assumes, an average of independent squares at a fixed θ.")
         }
         if let share = f.largestEdgeShare {
-            let atEdge = share >= 1 - Dynamics.edgeTolerance
-            context.append("The preconditioned sharpness reaches at most \(Finding.percent(share)) of the edge \(formula: "2(1+β₁)/(1−β₁)") over the cells: " + (atEdge ? "some run here reaches the adaptive edge of stability (within \(Finding.percent(Dynamics.edgeTolerance)))." : "no run here sits at the adaptive edge of stability."))
+            let atEdge = f.cells.filter { ($0.edgeShare ?? 0) >= 1 - Dynamics.edgeTolerance }
+            let minibatch = f.cells.filter { !$0.fullBatch }.compactMap(\.edgeShare).max()
+            var line: Prose = "The preconditioned sharpness reaches at most \(Finding.percent(share)) of the edge \(formula: "2(1+β₁)/(1−β₁)") over the cells"
+            if let minibatch, atEdge.contains(where: \.fullBatch) { line += ", and at most \(Finding.percent(minibatch)) with minibatches" }
+            line += atEdge.isEmpty ? ": no run here sits at the adaptive edge of stability."
+                : ": \(Finding.count(atEdge.count)) cells reach the adaptive edge of stability (within \(Finding.percent(Dynamics.edgeTolerance)))" + (atEdge.allSatisfy(\.fullBatch) ? ", all of them trained on the full batch, as \(formula: "Cohen et al. (2022)") find for full-batch Adam." : ".")
+            context.append(line)
         }
         context.append("Not applicable here: T9's size of the lag, \(formula: "(1−β₂)/(1 − β₂e^κ) − 1"), needs the rate κ at which M_B shrinks along the trajectory, which the `network` study does not measure.")
         return ClaimDecision(claim: claim!, verdict: f.verdict, summary: summary, evidence: evidence + context)

@@ -59,7 +59,8 @@ public final class TrainingState {
 /// those k steps; only ḡ is held constant over the block (piecewise constant in θ). At
 /// 100 steps a full-batch gradient (~1.4 ms for 64-32-10 on digits) costs about a third of an
 /// Adam step's time per step; an EMA of β₂ = 0.9 sees mostly the last block, whose ḡ is the one at
-/// the end of training.
+/// the end of training. With the full batch (B = N) the minibatch gradient is ḡ itself, and the
+/// EMA takes it at every step: then it equals v, and the share is 1.
 public struct AdamTrainer: Sendable {
     public let model: NetworkModel
     public let settings: AdamSettings
@@ -81,7 +82,7 @@ public struct AdamTrainer: Sendable {
     public func train(_ state: TrainingState, steps: Int, _ stream: RandomStream, _ buffers: ModelBuffers) {
         let n = model.data.count, perEpoch = n / batch, d = model.dimension
         let (eta, b1, b2, eps) = (settings.lr, settings.beta1, settings.beta2, settings.eps)
-        let last = state.step + steps
+        let last = state.step + steps, fullBatch = batch == n
         var lastSnapshot = state.step
         state.theta.withUnsafeMutableBufferPointer { theta in
         state.m.withUnsafeMutableBufferPointer { m in
@@ -102,7 +103,10 @@ public struct AdamTrainer: Sendable {
                 _ = model.lossAndGradient(UnsafePointer(theta.baseAddress!), rows: rows, buffers, into: g.baseAddress!)
                 state.advance()
                 let t = state.step
-                if snapshotInterval > 0 && (t % snapshotInterval == 0 || t == last) {
+                if fullBatch {
+                    // B = N: the minibatch gradient is the full-batch one; the EMA takes every step.
+                    for i in 0..<d { u[i] = b2 * u[i] + (1 - b2) * g[i] * g[i] }
+                } else if snapshotInterval > 0 && (t % snapshotInterval == 0 || t == last) {
                     _ = model.lossAndGradient(UnsafePointer(theta.baseAddress!), rows: nil, buffers, into: full.baseAddress!)
                     let decay = pow(b2, Double(t - lastSnapshot))
                     for i in 0..<d { u[i] = decay * u[i] + (1 - decay) * full[i] * full[i] }
