@@ -187,17 +187,23 @@ public struct ResultFiles {
         return e.output.theory.exact == nil ? "\(text) (limit)" : text
     }
 
-    private func label(_ value: JSONValue) -> String {
-        switch value {
-        case .number(let x): format(x)
-        case .string(let s): s
-        default: value.compactText
-        }
-    }
+    private func label(_ value: JSONValue) -> String { value.gridLabel }
 
     private func csvField(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
+}
+
+extension JSONValue {
+    /// A grid value as the CSV's grid columns write it: a number in its shortest round-trip form,
+    /// a string as it is.
+    public var gridLabel: String {
+        switch self {
+        case .number(let x): format(x)
+        case .string(let s): s
+        default: compactText
+        }
+    }
 }

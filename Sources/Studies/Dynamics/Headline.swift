@@ -58,10 +58,20 @@ extension Dynamics {
             let label: Prose = "\(name == "adam" ? "Adam" : "RMSProp") at β₂ = \(label: format(best.beta2))"
             lines.append(label + ": towards the square-root law (C2, exponent \(formula: "2")) above h_c, exponent \(Finding(above, form: .interval)) (T5: \(theory(above))), the Gauss–Newton law below, \(Finding(below, form: .interval)) (T5: \(theory(below))); "
                 + (atEdge ? "the largest curvatures sit at the adaptive edge of stability (sharpness \(sharp))." : "no coordinate reaches the adaptive edge of stability in this run (sharpness \(sharp), more than \(Finding.percent(edgeTolerance)) below it)."))
-            let gaps = Prose.joined(own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in row.gap.map { "\(Finding.percent($0)) at β₂ = \(label: format(row.beta2))" } })
+            // Each gap labelled by β₂ when β₂ tells the cells apart, else by their other grid values.
+            let byBeta2 = Set(own.map(\.beta2)).count == own.count
+            let gaps = Prose.joined(own.sorted { $0.beta2 < $1.beta2 }.compactMap { row in
+                row.gap.map {
+                    let beta2: Prose = "β₂ = \(label: format(row.beta2))"
+                    let setting = Prose.joined(row.setting.map { "\(label: $0.name) = \(label: $0.value)" } + (Set(own.map(\.beta2)).count > 1 ? [beta2] : []))
+                    return "\(Finding.percent($0)) at " + (byBeta2 || row.setting.isEmpty ? beta2 : setting)
+                }
+            })
             let broken = own.filter { ($0.gap ?? 0) > fixedPointBound }.map(\.beta2)
             lines.append("\(name == "adam" ? "Adam" : "RMSProp")'s distance from the β₂ → \(formula: "1") fixed point: " + gaps + "; "
-                + (broken.isEmpty ? "within \(Finding.percent(fixedPointBound)) at every β₂ run." : "the fixed-point picture breaks (gap > \(Finding.percent(fixedPointBound))) at β₂ ≤ \(label: format(broken.max()!))."))
+                + (broken.isEmpty ? (byBeta2 ? "within \(Finding.percent(fixedPointBound)) at every β₂ run." : "within \(Finding.percent(fixedPointBound)) in every cell.")
+                   : (byBeta2 ? "the fixed-point picture breaks (gap > \(Finding.percent(fixedPointBound))) at β₂ ≤ \(label: format(broken.max()!))."
+                              : "the fixed-point picture breaks (gap > \(Finding.percent(fixedPointBound))) in \(Finding.count(broken.count)) of \(Finding.count(own.count)) cells.")))
         }
         return lines
     }
@@ -91,6 +101,8 @@ extension Dynamics {
 struct HeadlineRow {
     let optimizer: String
     let beta2: Double
+    /// The cell's grid values other than the optimizer and β₂ (batch, noise power, …).
+    let setting: [(name: String, value: String)]
     let crossover: Double
     let limit: Double
     let below: Estimate?, above: Estimate?, isotropy: Estimate?, sharpness: Estimate?
@@ -101,6 +113,7 @@ struct HeadlineRow {
         let cell = result.cell
         func scalar(_ quantity: String) -> Estimate? { result.estimates.first { $0.output.quantity == quantity } }
         optimizer = cell[Dynamics.optimizer].rawValue
+        setting = cell.gridValues.filter { $0.name != Dynamics.optimizer.name && $0.name != Dynamics.beta2.name }.map { ($0.name, $0.value.gridLabel) }
         beta2 = cell[Dynamics.beta2]
         crossover = Dynamics.crossover(cell)
         limit = Dynamics.stabilityLimit(cell)
