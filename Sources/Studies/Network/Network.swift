@@ -44,7 +44,7 @@ import MonteCarlo
 /// of earlier gradients at 0.9999, sharpness below the edge), for the report to judge.
 public struct NetworkStudy: Study {
     public static let name = "network"
-    public static let summary = "Adam on real data (digits, diabetes): v̂ against M_B, exact GGN and Hessian, preconditioned sharpness (STUDIES.md §5)"
+    public static let summary = "Adam on real data (digits, diabetes): v̂ against M_B, exact GGN and Hessian, preconditioned sharpness (docs/SCIENCE.md §5)"
 
     public enum Model: String, Choice { case linear, mlp }
     public enum Optimizer: String, Choice { case adam }
