@@ -9,9 +9,9 @@ import Testing
 /// The report's verdicts on small fixed inputs: each flips when its number crosses the bound.
 struct ReportTests {
     /// sqrt-law results with the isotropic slope at `slope` ± 0.01 against theory 2.
-    func sqrtLaw(slope: Double, rotatedDiagonalError: Double = 1.0) -> StudyResults {
+    func sqrtLaw(slope: Double, rotatedDiagonalError: Double = 1.0, v: Double = 1) -> StudyResults {
         var rows = [ResultRow(cell: 0, grid: ["rotation": "none", "alpha": "0"], quantity: "slope", estimate: slope, mcse: 0.01, theory: 2)]
-        rows += (0..<4).map { ResultRow(cell: 0, grid: ["rotation": "none", "alpha": "0"], quantity: "v", index: $0, estimate: 1, mcse: 0.01, theory: 1) }
+        rows += (0..<4).map { ResultRow(cell: 0, grid: ["rotation": "none", "alpha": "0"], quantity: "v", index: $0, estimate: $0 == 0 ? v : 1, mcse: 0.01, theory: 1) }
         rows += [
             ResultRow(cell: 1, grid: ["rotation": "haar", "alpha": "0"], quantity: "v_over_diag_law", index: 0, estimate: 3, mcse: 0.01, theory: 3),
             ResultRow(cell: 1, grid: ["rotation": "haar", "alpha": "0"], quantity: "recovery_error_full", estimate: 0.01, mcse: 0.001, theory: nil),
@@ -24,6 +24,12 @@ struct ReportTests {
         // z = 3.9: agrees; z = 4.1: the law fails its own assumption.
         #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2.039)])).verdict == .holdsUnderConditions)
         #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2.041)])).verdict == .fails)
+        // Below the theory as well as above: z = −3.9 agrees, −4.1 does not.
+        #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 1.961)])).verdict == .holdsUnderConditions)
+        #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 1.959)])).verdict == .fails)
+        // One `v` row of four at z = −4.1 is more than 1% of the rows: T1 fails (ResultRow.agrees, both signs).
+        #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2, v: 0.959)])).verdict == .fails)
+        #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2, v: 0.961)])).verdict == .holdsUnderConditions)
         // Without the rotation's failure the law holds exactly.
         #expect(try #require(SqrtLaw.decide([sqrtLaw(slope: 2, rotatedDiagonalError: 0.05)])).verdict == .holdsExactly)
     }
