@@ -128,7 +128,7 @@ extension Dynamics: ReportedStudy {
             set format x '%g'
             set xlabel 'batch size B'
             set ylabel 'curvature h'
-            set key bottom left
+            set key top right
             plot \(plots.joined(separator: ", \\\n     "))
             """, data: data)
     }
