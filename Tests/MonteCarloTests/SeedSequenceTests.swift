@@ -47,6 +47,27 @@ struct SeedSequenceTests {
         #expect(seen.count == 1024 * 1001)
     }
 
+    /// The seed of stream n, recomputed from its definition with a SplitMix64 written here from
+    /// Vigna's reference: keys k₁, k₂ the low and high halves of SplitMix64(root), seed =
+    /// fmix32(fmix32(n ⊕ k₁) ⊕ k₂) (when that is not 0).
+    @Test func seedsFollowTheirDefinition() {
+        func splitMix64(_ x: UInt64) -> UInt64 {
+            var z = x &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        for root: UInt64 in [0, 1, 20_241_129, 0xFFFF_FFFF_FFFF_FFFF] {
+            let mixed = splitMix64(root)
+            let (k1, k2) = (UInt32(truncatingIfNeeded: mixed), UInt32(truncatingIfNeeded: mixed >> 32))
+            let seeds = SeedSequence(root: root)
+            for n: UInt32 in [1, 2, 3, 1000, 0xFFFF_FFFF] {
+                let expected = SeedSequence.fmix32(SeedSequence.fmix32(n ^ k1) ^ k2)
+                if expected != 0 { #expect(seeds.seed(stream: n) == expected, "root \(root), stream \(n)") }
+            }
+        }
+    }
+
     @Test func streamNumbersFollowTheDocumentedFormula() {
         #expect(SeedSequence.streamNumber(cell: 0, replication: -1, replications: 5) == 1)
         #expect(SeedSequence.streamNumber(cell: 0, replication: 0, replications: 5) == 2)

@@ -44,6 +44,22 @@ struct ExactIdentityTests {
         }
     }
 
+    /// AdaBelief's stationary factor, by which √(ŝ/factor)/σ recovers h (C5): the t → ∞ limit of
+    /// the exact finite-t expectation, computed independently by ``AdaBeliefCurvature/centredExpectation``
+    /// (a sum over the EMA's weights), must equal the closed form 2β₁²/(1+β₁) the estimator divides by.
+    @Test func adaBeliefFactorIsTheLimitOfTheExactExpectation() throws {
+        for beta1 in [0.5, 0.9] {
+            let text = """
+                {"study": "adabelief", "seed": 1, "replications": 2, "fixed": {"spectrum": [1], "sigma": 1, "offset": 0,
+                 "beta1": \(beta1), "beta2": 0.99, "steps": 200000, "burn_in": 100000}}
+                """
+            let config = try Config(file: "adabelief.json", json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
+            let study = try AdaBeliefCurvature(cell: config.cells[0], design: RandomStream(seed: 1))
+            let (variance, _) = AdaBeliefCurvature.centredExpectation(beta1: beta1, beta2: 0.99, steps: 200000, burnIn: 100000)
+            #expect(abs(study.centredFactor / variance - 1) < 1e-9, "β₁ \(beta1): \(study.centredFactor) against \(variance)")
+        }
+    }
+
     /// One replication of `dynamics` (Adam, AdaBelief, RMSProp, SGD; burn-in 3 of 7 steps) against
     /// a scalar reference loop written from the update rule of Optimizer.swift, fed the same
     /// draws from the same stream. The two evaluate the same terms in a different order, so they
