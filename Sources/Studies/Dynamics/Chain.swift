@@ -68,6 +68,22 @@ public final class Chain {
     var sumDeltaSquares: UnsafeMutableBufferPointer<Double> { array(8) }
     var sumNewtonRatio: UnsafeMutableBufferPointer<Double> { array(9) }
 
+    /// After a step: the largest of the preconditioned curvatures ηhᵢ/(√v̂ᵢ + ε) that
+    /// `hs_optimizer_step` leaves in `ratio` (0 if none is positive), once δ is checked: ‖δ‖² past
+    /// 1e300 (or NaN) means some coordinate overflowed or soon will, a ``Divergence`` at `step`.
+    @inline(__always)
+    static func sharpness(_ ratio: UnsafeMutableBufferPointer<Double>, _ delta: UnsafeMutableBufferPointer<Double>, step: Int) throws -> Double {
+        var sharpness = 0.0, size = 0.0
+        for i in 0..<delta.count {
+            sharpness = ratio[i] > sharpness ? ratio[i] : sharpness
+            size += delta[i] * delta[i]
+        }
+        guard size < 1e300 else {
+            throw Divergence(step: step, coordinate: (0..<delta.count).first { !(abs(delta[$0]) < 1e150) } ?? 0)
+        }
+        return sharpness
+    }
+
     /// Runs `study.steps` steps of the shared update rule (``Optimizer``) from δ = m = v = 0.
     func run(_ study: Dynamics, _ stream: RandomStream) throws {
         let d = study.h.count
@@ -103,16 +119,7 @@ public final class Chain {
                 hs_optimizer_step(d, etaH.baseAddress, h.baseAddress, noise.baseAddress, z.baseAddress, delta.baseAddress,
                                   m.baseAddress, v.baseAddress, sumG2.baseAddress, sumD2.baseAddress, sumRatio.baseAddress,
                                   beta1, beta2, eps, centring, adaptive ? 1 : 0, step, varianceCorrection, weight)
-                var sharpness = 0.0, size = 0.0
-                for i in 0..<d {
-                    sharpness = z[i] > sharpness ? z[i] : sharpness
-                    size += delta[i] * delta[i]
-                }
-                // ‖δ‖² past 1e300 (or NaN) means some coordinate overflowed or soon will.
-                guard size < 1e300 else {
-                    throw Divergence(step: t, coordinate: (0..<d).first { !(abs(delta[$0]) < 1e150) } ?? 0)
-                }
-                blockSharpness += weight * sharpness
+                blockSharpness += weight * (try Self.sharpness(z, delta, step: t))
                 if BlockedSummation.closesBlock(t) { fold() }
             }
             fold()
@@ -175,15 +182,7 @@ public final class Chain {
                 hs_optimizer_step(d, etaH.baseAddress, zeros.baseAddress, ones.baseAddress, g.baseAddress, delta.baseAddress,
                                   m.baseAddress, v.baseAddress, sumG2.baseAddress, sumD2.baseAddress, sumRatio.baseAddress,
                                   beta1, beta2, eps, centring, adaptive ? 1 : 0, step, varianceCorrection, weight)
-                var sharpness = 0.0, size = 0.0
-                for i in 0..<d {
-                    sharpness = g[i] > sharpness ? g[i] : sharpness
-                    size += delta[i] * delta[i]
-                }
-                guard size < 1e300 else {
-                    throw Divergence(step: t, coordinate: (0..<d).first { !(abs(delta[$0]) < 1e150) } ?? 0)
-                }
-                blockSharpness += weight * sharpness
+                blockSharpness += weight * (try Self.sharpness(g, delta, step: t))
                 if adaptive && averaged && (study.steps - t) % interval == 0 {
                     // P^(−1/2) from the preconditioner the step just used, √(v·vc) + ε.
                     for i in 0..<d { scale[i] = 1 / ((v[i] * varianceCorrection).squareRoot() + eps).squareRoot() }
