@@ -47,27 +47,10 @@ extension Dynamics: ReportedStudy {
         }
         guard !plots.isEmpty else { return nil }
         let diagonal = Figure.block("diagonal", [[low / 1.5, low / 1.5], [high * 1.5, high * 1.5]], into: &data)
-        return Figure(name: "\(r.name)-t8", script: """
-            set multiplot layout 2,1 title "dynamics (T8), rotated H: simulated √v_{i} against the β_{2} → 1 fixed point u_{i}, β_{2} = \(Text.plotLabel(beta2 ?? "–"))"
-            set size 1,0.55
-            set origin 0,0.40
-            set logscale xy
-            set xlabel ''
-            set ylabel 'simulated √E[g_{i}^{2}]'
-            set key top left
-            plot \(diagonal) using 1:2 with lines lc rgb '#000000' lw 1.5 title '√v = u (T8)', \\
-                 \(plots.joined(separator: ", \\\n     "))
-            set size 1,0.40
-            set origin 0,0
-            unset logscale y
-            unset key
-            set format y '%g'
-            set xlabel 'T8 fixed point u_{i}'
-            set ylabel 'gap √v/u − 1 (%, 95% t interval)'
-            plot 0 with lines lc rgb '#000000' lw 1 notitle, \\
-                 \(gaps.joined(separator: ", \\\n     "))
-            unset multiplot
-            """, data: data)
+        return twoPanels(name: "\(r.name)-t8",
+                         title: "dynamics (T8), rotated H: simulated √v_{i} against the β_{2} → 1 fixed point u_{i}, β_{2} = \(Text.plotLabel(beta2 ?? "–"))",
+                         ylabel: "simulated √E[g_{i}^{2}]", key: "top left", curve: "\(diagonal) using 1:2 with lines lc rgb '#000000' lw 1.5 title '√v = u (T8)'",
+                         points: plots, xlabel: "T8 fixed point u_{i}", gaps: gaps, data: data)
     }
 
     /// T10: the fitted exponents of v on h below and above h_c against γ, per optimizer (95% t
@@ -165,23 +148,35 @@ extension Dynamics: ReportedStudy {
         }
         let u = Figure.block("u", theory, into: &data)
         let gaps = files.enumerated().map { k, file in "\(file) using 1:(100*($2/$3 - 1)):(\(format(Figure.errorBar(r)))*$4) with yerrorlines ls \(k + 1) notitle" }
-        return Figure(name: "\(r.name)-\(optimizer)", script: hc + """
-            set multiplot layout 2,1 title "dynamics, \(name): simulated √v against T5's β_{2} → 1 fixed point u"
+        return twoPanels(name: "\(r.name)-\(optimizer)", preamble: hc,
+                         title: "dynamics, \(name): simulated √v against T5's β_{2} → 1 fixed point u",
+                         ylabel: "√E[g_{i}^{2}]", key: "bottom right", curve: "\(u) using 1:2 with lines lc rgb '#000000' lw 1.5 title 'fixed point u'",
+                         points: plots, xlabel: "h_{i}", gaps: gaps, data: data)
+    }
+
+
+    /// √v against its fixed point: above, `curve` (the fixed point) and `points` on log-log axes;
+    /// below, the gaps √v/u − 1 in percent with their 95% t intervals. `title`, the labels and the
+    /// plot commands are gnuplot text this code made (labels through ``Text/plotLabel(_:)``).
+    static func twoPanels(name: String, preamble: String = "", title: String, ylabel: String, key: String, curve: String,
+                          points: [String], xlabel: String, gaps: [String], data: [String: String]) -> Figure {
+        Figure(name: name, script: preamble + """
+            set multiplot layout 2,1 title "\(title)"
             set size 1,0.55
             set origin 0,0.40
             set logscale xy
             set xlabel ''
-            set ylabel '√E[g_{i}^{2}]'
-            set key bottom right
-            plot \(u) using 1:2 with lines lc rgb '#000000' lw 1.5 title 'fixed point u', \\
-                 \(plots.joined(separator: ", \\\n     "))
+            set ylabel '\(ylabel)'
+            set key \(key)
+            plot \(curve), \\
+                 \(points.joined(separator: ", \\\n     "))
             set size 1,0.40
             set origin 0,0
             unset logscale y
             unset label
             unset key
             set format y '%g'
-            set xlabel 'h_{i}'
+            set xlabel '\(xlabel)'
             set ylabel 'gap √v/u − 1 (%, 95% t interval)'
             plot 0 with lines lc rgb '#000000' lw 1 notitle, \\
                  \(gaps.joined(separator: ", \\\n     "))
