@@ -25,20 +25,15 @@ extension Dynamics {
             """
         for result in dense {
             func scalar(_ q: String) -> Estimate? { result.estimates.first { $0.output.quantity == q } }
-            func shown(_ e: Estimate?) -> String { e.map { EstimateText.estimate($0.estimate, mcse: $0.mcse) } ?? "–" }
-            func theory(_ e: Estimate?) -> String {
-                guard let e, let t = e.output.theory.value else { return "–" }
-                return EstimateText.like(t, estimate: e.estimate, mcse: e.mcse)
-            }
             let gap = result.estimates.filter { $0.output.quantity == "sqrt_v_gap" }.max { abs($0.estimate) < abs($1.estimate) }
             let sharp = scalar("preconditioned_sharpness"), identity = scalar("cov_distance_identity")
             let preconditioner = scalar("cov_distance_preconditioner")
             let cells = [result.cell[noise].rawValue, result.cell[optimizer].rawValue, format(result.cell[beta2]),
                          gap.map { "\(EstimateText.estimate(100 * $0.estimate, mcse: $0.mcse.map { 100 * $0 }))%" } ?? "no fixed point",
-                         shown(sharp), shown(scalar("preconditioned_sharpness_final")), theory(sharp),
+                         estimateCell(sharp), estimateCell(scalar("preconditioned_sharpness_final")), theoryCell(sharp),
                          EstimateText.significant(stabilityLimit(result.cell)),
-                         shown(identity), theory(identity), shown(preconditioner), theory(preconditioner),
-                         shown(scalar("spread_hessian_squared")), shown(scalar("spread_diagonal_squared")), shown(scalar("spread_noise"))]
+                         estimateCell(identity), theoryCell(identity), estimateCell(preconditioner), theoryCell(preconditioner),
+                         estimateCell(scalar("spread_hessian_squared")), estimateCell(scalar("spread_diagonal_squared")), estimateCell(scalar("spread_noise"))]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
         return text
@@ -62,21 +57,25 @@ extension Dynamics {
             """
         for result in power {
             func scalar(_ q: String) -> Estimate? { result.estimates.first { $0.output.quantity == q } }
-            func shown(_ e: Estimate?) -> String { e.map { EstimateText.estimate($0.estimate, mcse: $0.mcse) } ?? "–" }
-            func theory(_ e: Estimate?) -> String {
-                guard let e, let t = e.output.theory.value else { return "–" }
-                return EstimateText.like(t, estimate: e.estimate, mcse: e.mcse)
-            }
             let gamma = noisePower(result.cell), hc = crossover(result.cell)
             let below = scalar("exponent_below"), above = scalar("exponent_above"), passage = scalar("passage")
             let cells = [result.cell[optimizer].rawValue, format(gamma), format(Double(result.cell[batch])),
                          hc > 0 ? EstimateText.significant(hc, digits: 3) : "none",
-                         shown(below), theory(below), below == nil ? "–" : format(gamma),
-                         shown(above), theory(above), above == nil ? "–" : "2",
-                         shown(passage), theory(passage),
+                         estimateCell(below), theoryCell(below), below == nil ? "–" : format(gamma),
+                         estimateCell(above), theoryCell(above), above == nil ? "–" : "2",
+                         estimateCell(passage), theoryCell(passage),
                          passage.flatMap { hc > 0 ? EstimateText.significant($0.estimate / hc, digits: 3) : nil } ?? "–"]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
         return text
     }
+}
+
+/// A table cell: the estimate ± MCSE, "–" without one.
+private func estimateCell(_ e: Estimate?) -> String { e.map { EstimateText.estimate($0.estimate, mcse: $0.mcse) } ?? "–" }
+
+/// A table cell: the theory to the estimate's decimal place, "–" without one.
+private func theoryCell(_ e: Estimate?) -> String {
+    guard let e, let t = e.output.theory.value else { return "–" }
+    return EstimateText.like(t, estimate: e.estimate, mcse: e.mcse)
 }
