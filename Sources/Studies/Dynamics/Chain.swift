@@ -68,6 +68,24 @@ public final class Chain {
     var sumDeltaSquares: UnsafeMutableBufferPointer<Double> { array(8) }
     var sumNewtonRatio: UnsafeMutableBufferPointer<Double> { array(9) }
 
+    /// A chain's start: δ = m = v = 0, and every sum (the open block's and the totals) 0.
+    private func reset() {
+        for i in 0..<dimension {
+            (delta[i], m[i], v[i]) = (0, 0, 0)
+            (blockGradientSquares[i], blockDeltaSquares[i], blockNewtonRatio[i]) = (0, 0, 0)
+            (sumGradientSquares[i], sumDeltaSquares[i], sumNewtonRatio[i]) = (0, 0, 0)
+        }
+        (sumSharpness, blockSharpness) = (0, 0)
+    }
+
+    /// Closes the open block of sums into the totals (``BlockedSummation``).
+    private func fold() {
+        BlockedSummation.fold(blockGradientSquares, into: sumGradientSquares)
+        BlockedSummation.fold(blockDeltaSquares, into: sumDeltaSquares)
+        BlockedSummation.fold(blockNewtonRatio, into: sumNewtonRatio)
+        BlockedSummation.fold(&blockSharpness, into: &sumSharpness)
+    }
+
     /// After a step: the largest of the preconditioned curvatures ηhᵢ/(√v̂ᵢ + ε) that
     /// `hs_optimizer_step` leaves in `ratio` (0 if none is positive), once δ is checked: ‖δ‖² past
     /// 1e300 (or NaN) means some coordinate overflowed or soon will, a ``Divergence`` at `step`.
@@ -94,20 +112,11 @@ public final class Chain {
         var beta1Power = 1.0, beta2Power = 1.0
         let (z, delta, m, v) = (self.z, self.delta, self.m, self.v)
         let (sumG2, sumD2, sumRatio) = (blockGradientSquares, blockDeltaSquares, blockNewtonRatio)
-        let (totalG2, totalD2, totalRatio) = (sumGradientSquares, sumDeltaSquares, sumNewtonRatio)
         let etaH = study.h.map { eta * $0 }
         try etaH.withUnsafeBufferPointer { etaH in
         try study.h.withUnsafeBufferPointer { h in
         try study.noiseScale.withUnsafeBufferPointer { noise in
-            for i in 0..<d { (delta[i], m[i], v[i], sumG2[i], sumD2[i], sumRatio[i]) = (0, 0, 0, 0, 0, 0) }
-            for i in 0..<d { (totalG2[i], totalD2[i], totalRatio[i]) = (0, 0, 0) }
-            (sumSharpness, blockSharpness) = (0, 0)
-            func fold() {
-                BlockedSummation.fold(sumG2, into: totalG2)
-                BlockedSummation.fold(sumD2, into: totalD2)
-                BlockedSummation.fold(sumRatio, into: totalRatio)
-                BlockedSummation.fold(&blockSharpness, into: &sumSharpness)
-            }
+            reset()
             for t in 1...study.steps {
                 beta1Power *= beta1
                 beta2Power *= beta2
@@ -142,13 +151,10 @@ public final class Chain {
         var beta1Power = 1.0, beta2Power = 1.0
         let (z, delta, m, v) = (self.z, self.delta, self.m, self.v)
         let (sumG2, sumD2, sumRatio) = (blockGradientSquares, blockDeltaSquares, blockNewtonRatio)
-        let (totalG2, totalD2, totalRatio) = (sumGradientSquares, sumDeltaSquares, sumNewtonRatio)
         let etaH = study.h.map { eta * $0 }
         guard let preconditioned, let eigen else { preconditionFailure("a dense chain needs its dense workspace") }
-        for i in 0..<d { (delta[i], m[i], v[i], sumG2[i], sumD2[i], sumRatio[i]) = (0, 0, 0, 0, 0, 0) }
-        for i in 0..<d { (totalG2[i], totalD2[i], totalRatio[i]) = (0, 0, 0) }
+        reset()
         for k in covarianceSum.indices { covarianceSum[k] = 0 }
-        (sumSharpness, blockSharpness) = (0, 0)
         (sumPreconditionedSharpness, preconditionedSharpnessCount, finalPreconditionedSharpness) = (0, 0, 0)
         var scale = [Double](repeating: 0, count: d)
         try etaH.withUnsafeBufferPointer { etaH in
@@ -158,12 +164,6 @@ public final class Chain {
         try ones.withUnsafeBufferPointer { ones in
         try gradient.withUnsafeMutableBufferPointer { g in
         try covarianceSum.withUnsafeMutableBufferPointer { covariance in
-            func fold() {
-                BlockedSummation.fold(sumG2, into: totalG2)
-                BlockedSummation.fold(sumD2, into: totalD2)
-                BlockedSummation.fold(sumRatio, into: totalRatio)
-                BlockedSummation.fold(&blockSharpness, into: &sumSharpness)
-            }
             for t in 1...study.steps {
                 beta1Power *= beta1
                 beta2Power *= beta2
