@@ -5,6 +5,7 @@
 // Layers, each importing only those below it:
 //   CGSL         the GNU Scientific Library (module map + shim header)
 //   CGSLErrors   GSL's error handler replaced, its per-thread state in a .c file
+//   CZiggurat    GSL's Gaussian ziggurat on taus2 drawn inline, bit for bit GSL's draws
 //   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
 //   CLAPACK      declarations of the LAPACK routines OpenBLAS exports (eigen, QR, Cholesky),
 //                called only with the OpenBLAS trait on
@@ -39,10 +40,11 @@ let package = Package(
         .systemLibrary(name: "CGSL"),
         .target(name: "CKernels"),
         .target(name: "CGSLErrors", linkerSettings: [.linkedLibrary("gsl")]),
+        .target(name: "CZiggurat", linkerSettings: [.linkedLibrary("gsl")]),
         .target(name: "CLAPACK"),
         .target(
             name: "GSL",
-            dependencies: ["CGSL", "CGSLErrors", "CLAPACK"],
+            dependencies: ["CGSL", "CGSLErrors", "CLAPACK", "CZiggurat"],
             linkerSettings: [
                 // Order matters: the first library that defines cblas_* serves GSL's BLAS calls.
                 // With the trait on, OpenBLAS comes first (and serves CLAPACK's LAPACK routines);

@@ -1,4 +1,5 @@
 import CGSL
+import CZiggurat
 
 /// A GSL bit generator. numpy.random's split: the generator makes bits, ``RandomStream`` owns
 /// one generator's state, and the distributions draw from a stream.
@@ -48,10 +49,17 @@ public final class RandomStream {
     /// A standard normal draw by Marsaglia and Tsang's ziggurat (`gsl_ran_gaussian_ziggurat`).
     @inlinable public func gaussian() -> Double { gsl_ran_gaussian_ziggurat(rng, 1.0) }
 
-    /// Fills `buffer` with independent standard normal draws, in order.
-    @inlinable public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>) {
-        for i in buffer.indices { buffer[i] = gsl_ran_gaussian_ziggurat(rng, 1.0) }
+    /// Fills `buffer` with independent standard normal draws, in order: exactly the draws, and
+    /// the state after them, of `buffer.count` calls of ``gaussian()``; from taus2 the ziggurat's
+    /// fast path is drawn inline (CZiggurat), about twice as fast.
+    public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>) {
+        guard let base = buffer.baseAddress else { return }
+        hs_fill_gaussian(rng, base, buffer.count)
     }
+
+    /// Whether draws from taus2 are made inline (CZiggurat read GSL's ziggurat tables and
+    /// reproduced its draws on a reference stream); if not, every draw is GSL's call.
+    public static var drawsInline: Bool { hs_ziggurat_inline() == 1 }
 
     /// A uniform draw on [0, 1) (`gsl_rng_uniform`).
     @inlinable public func uniform() -> Double { gsl_rng_uniform(rng) }

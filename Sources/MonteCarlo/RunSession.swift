@@ -12,15 +12,24 @@ import Foundation
 public struct RunSession: Sendable {
     public let folder: OutputFolder
     public let packageVersion: String
-    public let gitCommit: String?
+    /// The package's commit for the manifest, asked for only when the manifest is written (the
+    /// command starts asking git at launch, on its own thread, so that the answer arrives while
+    /// the run computes).
+    public let gitCommit: @Sendable () -> String?
     public let commandLine: [String]
     /// The studies a config inside a checkpoint may name.
     public let studies: [any Study.Type]
 
-    public init(folder: OutputFolder, packageVersion: String, gitCommit: String?, commandLine: [String],
-                studies: [any Study.Type]) {
+    public init(folder: OutputFolder, packageVersion: String, gitCommit: @escaping @Sendable () -> String?,
+                commandLine: [String], studies: [any Study.Type]) {
         (self.folder, self.packageVersion, self.gitCommit, self.commandLine) = (folder, packageVersion, gitCommit, commandLine)
         self.studies = studies
+    }
+
+    /// A session whose commit is known already (nil: none).
+    public init(folder: OutputFolder, packageVersion: String, gitCommit: String?, commandLine: [String],
+                studies: [any Study.Type]) {
+        self.init(folder: folder, packageVersion: packageVersion, gitCommit: { gitCommit }, commandLine: commandLine, studies: studies)
     }
 
     /// Refuses configs whose result files would replace one of the configs themselves (a config
@@ -56,7 +65,7 @@ public struct RunSession: Sendable {
             try checkpoints.clear()
         }
         _ = try runner.compute(into: statistics, completed: { try checkpoints.save(cell: $0, of: statistics) }, progress: progress)
-        let provenance = Provenance(packageVersion: packageVersion, gitCommit: gitCommit, threads: threads, started: started,
+        let provenance = Provenance(packageVersion: packageVersion, gitCommit: gitCommit(), threads: threads, started: started,
                                     wallSeconds: Date().timeIntervalSince(started), commandLine: commandLine)
         try ResultFiles(config: config, results: statistics.summarise())
             .write(to: folder, provenance: provenance, perReplication: perReplication ? statistics : nil)
@@ -84,7 +93,7 @@ public struct RunSession: Sendable {
         let started = Date()
         let statistics = try PartFile.merge(parts, packageVersion: packageVersion, threads: threads)
         let results = try PartFile.summarise(statistics, of: parts)
-        let provenance = Provenance(packageVersion: packageVersion, gitCommit: gitCommit, threads: threads, started: started,
+        let provenance = Provenance(packageVersion: packageVersion, gitCommit: gitCommit(), threads: threads, started: started,
                                     wallSeconds: Date().timeIntervalSince(started), commandLine: commandLine)
         try ResultFiles(config: statistics.config, results: results)
             .write(to: folder, provenance: provenance, perReplication: perReplication ? statistics : nil)

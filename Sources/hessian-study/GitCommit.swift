@@ -8,6 +8,13 @@ import Foundation
 /// (`CommandLine.arguments[0]`). An in-process caller of ``RunSession`` knows its own build
 /// and passes its own `gitCommit`.
 enum GitCommit {
+    /// ``current``, asked for now on a thread of its own; the closure waits for the answer. The
+    /// three git calls (about 50 ms) then overlap a run's design, which keeps one core busy.
+    static func inBackground() -> @Sendable () -> String? {
+        let answer = Background { current }
+        return { answer.value }
+    }
+
     static var current: String? {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         guard let head = git(["-C", folder, "rev-parse", "HEAD"]), !head.isEmpty else { return nil }
@@ -49,5 +56,25 @@ enum GitCommit {
         // Exited normally (low 7 bits zero) with status 0.
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else { return nil }
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// `body`'s value, computed on a thread of its own from creation on; ``value`` waits for it.
+private final class Background<Value: Sendable>: @unchecked Sendable {
+    private var result: Value?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping @Sendable () -> Value) {
+        Thread.detachNewThread { [self] in
+            result = body()
+            finished.signal()
+        }
+    }
+
+    /// The value; `result` is written once, before `finished` is signalled, and read only after.
+    var value: Value {
+        finished.wait()
+        defer { finished.signal() }
+        return result!
     }
 }

@@ -18,7 +18,7 @@ extension HessianStudy {
         func run() throws {
             let files = try parts.map { try PartFile.read($0, studies: allStudies) }
             let session = RunSession(folder: try OutputFolder.open(output.out), packageVersion: HessianStudy.version,
-                                     gitCommit: GitCommit.current, commandLine: CommandLine.arguments, studies: allStudies)
+                                     gitCommit: GitCommit.inBackground(), commandLine: CommandLine.arguments, studies: allStudies)
             Interruption.install()
             try session.merge(files)
         }

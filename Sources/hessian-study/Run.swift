@@ -51,8 +51,11 @@ extension HessianStudy {
         func run() throws {
             let loaded = try Config.load(paths: configs, studies: allStudies)
             let shard = try shardNumbers()
+            // A part file records no commit: ask git only for a whole run.
+            var commit: @Sendable () -> String? = { nil }
+            if shard == nil { commit = GitCommit.inBackground() }
             let session = RunSession(folder: try OutputFolder.open(output.out, access: shard == nil ? .exclusive : .shared),
-                                     packageVersion: HessianStudy.version, gitCommit: GitCommit.current,
+                                     packageVersion: HessianStudy.version, gitCommit: commit,
                                      commandLine: CommandLine.arguments, studies: allStudies)
             try session.refuseOverwriting(loaded)
             Interruption.install(survivors: shard == nil ? "Completed cells are checkpointed: re-run with --resume to go on." : "")
