@@ -6,8 +6,8 @@
 /// A run goes through three phases, and the peak is the largest of them on top of what stays
 /// allocated throughout (`held`):
 ///
-/// 1. preparing the cells one at a time: `preparation`, the largest transient of one
-///    `init(cell:design:)`;
+/// 1. preparing the cells, up to `threads` at a time (``Runner`` designs cells in parallel):
+///    `preparation`, the largest transient of one `init(cell:design:)`, once per worker;
 /// 2. the replications: `threads` workspaces of the largest cell, and the text of the largest
 ///    cell's checkpoint (written as each cell completes);
 /// 3. the summary and the result files: `results`.
@@ -68,7 +68,7 @@ public struct MemoryPlan: Sendable, Equatable {
 
     /// The peak with `threads` workers.
     public func bytes(threads: Int) -> Double {
-        held + max(preparation, Double(threads) * workspace + checkpoint, results)
+        held + max(Double(min(threads, max(cells, 1))) * preparation, Double(threads) * workspace + checkpoint, results)
     }
 
     /// The bytes that grow with the replications (tables, flags, checkpoint text) at the peak.

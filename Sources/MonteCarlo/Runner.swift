@@ -118,22 +118,38 @@ public struct Runner: Sendable {
         // The design too runs single-threaded BLAS and LAPACK (a Haar QR, say), as `replicate`
         // and the workers do: its bits then never depend on what ran before in the process.
         BLAS.setThreads(1)
-        let studies = try config.cells.map { cell in
-            let study = try S(cell: cell, design: stream(cell: cell.index, replication: -1))
-            // The memory check counted at most this many statistics per replication: the same
-            // declaration, counted; a layout whose conditions are not in `when:` would break it.
-            guard study.outputs.count <= S.statisticsWidth(cell) else {
-                throw RunError(description: "cell \(cell.index): \(S.name) writes \(study.outputs.count) statistics per replication, more than the \(S.statisticsWidth(cell)) its counting layout declares")
+        // Cells are designed in parallel, each from its own stream (replication −1), so the
+        // designs are the same for any number of workers; a failure is the lowest cell's.
+        let cells = config.cells
+        let designs = Mutex<[Result<S, any Error>?]>(Array(repeating: nil, count: cells.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(threads, cells.count)) { _ in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < cells.count else { return }
+                let design = Result { try self.design(S.self, cells[index]) }
+                designs.withLock { $0[index] = design }
             }
-            // Parameters so large that a closed form overflows would only give infinite estimates.
-            if let bad = study.outputs.first(where: { $0.theory.value.map { !$0.isFinite } ?? false }) {
-                let labels = cell.gridValues.map { "\($0.name) = \($0.value.compactText)" }.joined(separator: ", ")
-                throw ConfigError(file: config.file, key: cell.gridValues.isEmpty ? "fixed" : "grid",
-                                  message: "cell \(cell.index)\(labels.isEmpty ? "" : " (" + labels + ")"): the closed form of \(bad.quantity)\(bad.index.map { "[\($0)]" } ?? "") overflows; the parameters are too large for double precision")
-            }
-            return study
         }
+        let studies = try designs.withLock { $0 }.map { try $0!.get() }
         return RunStatistics(config: config, studies: studies)
+    }
+
+    /// One cell's study, checked: its statistics fit the counted layout, its closed forms are finite.
+    private func design<S: Study>(_ type: S.Type, _ cell: Cell) throws -> S {
+        let study = try S(cell: cell, design: stream(cell: cell.index, replication: -1))
+        // The memory check counted at most this many statistics per replication: the same
+        // declaration, counted; a layout whose conditions are not in `when:` would break it.
+        guard study.outputs.count <= S.statisticsWidth(cell) else {
+            throw RunError(description: "cell \(cell.index): \(S.name) writes \(study.outputs.count) statistics per replication, more than the \(S.statisticsWidth(cell)) its counting layout declares")
+        }
+        // Parameters so large that a closed form overflows would only give infinite estimates.
+        if let bad = study.outputs.first(where: { $0.theory.value.map { !$0.isFinite } ?? false }) {
+            let labels = cell.gridValues.map { "\($0.name) = \($0.value.compactText)" }.joined(separator: ", ")
+            throw ConfigError(file: config.file, key: cell.gridValues.isEmpty ? "fixed" : "grid",
+                              message: "cell \(cell.index)\(labels.isEmpty ? "" : " (" + labels + ")"): the closed form of \(bad.quantity)\(bad.index.map { "[\($0)]" } ?? "") overflows; the parameters are too large for double precision")
+        }
+        return study
     }
 
     /// Runs the replications in `items` (all by default) that `statistics` does not hold yet,

@@ -111,10 +111,11 @@ public struct AdaBeliefCurvature: Study {
     /// coordinate (the totals are kept in the statistics; see ``BlockedSummation``).
     public final class Workspace {
         var m: [Double], v: [Double], s: [Double], sumV: [Double], sumS: [Double]
+        /// One step's d standard normal draws, made by one ``RandomStream/fillGaussian(_:)``.
+        var z: [Double]
         init(dimension d: Int) {
-            (m, v, s, sumV, sumS) = ([Double](repeating: 0, count: d), [Double](repeating: 0, count: d),
-                                     [Double](repeating: 0, count: d), [Double](repeating: 0, count: d),
-                                     [Double](repeating: 0, count: d))
+            let zeros = [Double](repeating: 0, count: d)
+            (m, v, s, sumV, sumS, z) = (zeros, zeros, zeros, zeros, zeros, zeros)
         }
     }
 
@@ -129,12 +130,14 @@ public struct AdaBeliefCurvature: Study {
             workspace.s.withUnsafeMutableBufferPointer { s in
             workspace.sumV.withUnsafeMutableBufferPointer { sumV in
             workspace.sumS.withUnsafeMutableBufferPointer { sumS in
+            workspace.z.withUnsafeMutableBufferPointer { z in
                 let totalV = statistics.values(slots.secondMoment), totalS = statistics.values(slots.centred)
                 for i in 0..<d { (m[i], v[i], s[i], sumV[i], sumS[i], totalV[i], totalS[i]) = (0, 0, 0, 0, 0, 0, 0) }
                 for t in 1...steps {
                     let averaging = t > burnIn, correction = biasCorrection(beta2, t)
+                    stream.fillGaussian(z)
                     for i in 0..<d {
-                        let g = h[i] * (c + sigma * stream.gaussian())
+                        let g = h[i] * (c + sigma * z[i])
                         m[i] = beta1 * m[i] + (1 - beta1) * g
                         v[i] = beta2 * v[i] + (1 - beta2) * g * g
                         s[i] = beta2 * s[i] + (1 - beta2) * (g - m[i]) * (g - m[i])
@@ -162,7 +165,7 @@ public struct AdaBeliefCurvature: Study {
                 }
                 statistics[slots.curvatureErrorSecondMoment] = (errorRaw / norm).squareRoot()
                 statistics[slots.curvatureErrorCentred] = (errorCentred / norm).squareRoot()
-            }}}}}
+            }}}}}}
         }
     }
 }

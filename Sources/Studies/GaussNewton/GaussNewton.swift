@@ -150,12 +150,14 @@ public struct GaussNewton: Study {
 
     /// Per-worker buffers: δ, θ, one input x, the batch gradient, and the running sums.
     public final class Workspace {
+        /// `x` holds d + 1 numbers: an input's d coordinates, then the standard normal draw of
+        /// its noise ε; each draw set is made by one ``RandomStream/fillGaussian(_:)``.
         var delta: [Double], theta: [Double], x: [Double], gradient: [Double]
         /// Σ g² and Σ J² over the current block of samples, and their totals (``BlockedSummation``).
         var sumSquares: [Double], sumJacobianSquares: [Double], totalSquares: [Double], totalJacobianSquares: [Double]
         init(dimension d: Int) {
             let zeros = [Double](repeating: 0, count: d)
-            (delta, theta, x, gradient, sumSquares, sumJacobianSquares) = (zeros, zeros, zeros, zeros, zeros, zeros)
+            (delta, theta, x, gradient, sumSquares, sumJacobianSquares) = (zeros, zeros, zeros + [0], zeros, zeros, zeros)
             (totalSquares, totalJacobianSquares) = (zeros, zeros)
         }
     }
@@ -178,22 +180,24 @@ public struct GaussNewton: Study {
         workspace.totalJacobianSquares.withUnsafeMutableBufferPointer { totalJJ in
             for i in 0..<d { (sumSquares[i], sumJJ[i], totalSquares[i], totalJJ[i]) = (0, 0, 0, 0) }
             for sample in 1...samples {
+                if spread > 0 { stream.fillGaussian(delta) }
                 for i in 0..<d {
-                    delta[i] = spread > 0 ? spread * stream.gaussian() : 0
+                    delta[i] = spread > 0 ? spread * delta[i] : 0
                     theta[i] = thetaStar[i] + delta[i]
                     g[i] = 0
                 }
                 for _ in 0..<batch {
                     var normSquared = 0.0, xDelta = 0.0, u = 0.0, uStar = 0.0
+                    stream.fillGaussian(x)  // x's d standard normals, then ε's
                     for i in 0..<d {
-                        x[i] = scale[i] * stream.gaussian()
+                        x[i] = scale[i] * x[i]
                         normSquared += x[i] * x[i]
                         xDelta += x[i] * delta[i]
                         u += theta[i] * x[i]
                         uStar += thetaStar[i] * x[i]
                     }
                     let noiseSD = isHeteroscedastic ? noiseSigma * (normSquared / sumH).squareRoot() : noiseSigma
-                    let epsilon = noiseSD * stream.gaussian()
+                    let epsilon = noiseSD * x[d]
                     // ∂/∂θ ½(y − f_θ(x))² = −(y − f_θ(x))·J, y = f_θ*(x) + ε.
                     let residual: Double, jacobianScale: Double
                     if isTanh {

@@ -116,12 +116,15 @@ public struct SqrtLaw: Study {
     public final class Workspace {
         /// Σ gᵢ² over the current block of samples (diagonal path; see ``BlockedSummation``).
         var sumOfSquares: [Double]
+        /// One sample's d standard normal draws (diagonal path), made by one ``RandomStream/fillGaussian(_:)``.
+        var z: [Double]
         /// Per-coordinate scale σ·hᵢ^(1−α/2) of g = Hδ (diagonal path).
         let gradientScale: [Double]
         let full: FullSecondMoment?
 
         init(_ study: SqrtLaw) throws {
             sumOfSquares = Array(repeating: 0, count: study.eigenvalues.count)
+            z = Array(repeating: 0, count: study.eigenvalues.count)
             gradientScale = study.eigenvalues.map { study.sigma * Foundation.pow($0, 1 - study.alpha / 2) }
             full = try study.rotated.map { try FullSecondMoment($0, samples: study.samples) }
         }
@@ -150,11 +153,13 @@ public struct SqrtLaw: Study {
         // Blocks of samples are summed apart and folded into the totals, kept in `statistics`.
         let totals = statistics.values(slots.v)
         workspace.sumOfSquares.withUnsafeMutableBufferPointer { sums in
+        workspace.z.withUnsafeMutableBufferPointer { z in
             workspace.gradientScale.withUnsafeBufferPointer { scale in
                 for i in 0..<d { (sums[i], totals[i]) = (0, 0) }
                 for sample in 1...samples {
+                    stream.fillGaussian(z)
                     for i in 0..<d {
-                        let g = scale[i] * stream.gaussian()
+                        let g = scale[i] * z[i]
                         sums[i] += g * g
                     }
                     if BlockedSummation.closesBlock(sample) { BlockedSummation.fold(sums, into: totals) }
@@ -162,6 +167,7 @@ public struct SqrtLaw: Study {
                 BlockedSummation.fold(sums, into: totals)
                 for i in 0..<d { totals[i] /= Double(samples) }
             }
+        }
         }
         if let slope = slots.slope { statistics[slope] = try LogLogFit.slope(h: eigenvalues, v: totals)! }
     }
