@@ -7,8 +7,8 @@ import MonteCarlo
 /// δ = σ·H^(−α/2)·z), which is also the truth's square root (E[ggᵀ])^(1/2) = M.
 struct RotatedHessian: @unchecked Sendable {
     let dimension: Int
-    /// σ·H^(1−α/2), row-major. Read-only once built; each worker copies it into its workspace.
-    let gradientFactor: [Double]
+    /// σ·H^(1−α/2). Read-only once built, shared by every worker's ``FullSecondMoment``.
+    let gradientFactor: Matrix
     /// diag H.
     let hessianDiagonal: [Double]
     /// diag E[ggᵀ] = σ²·diag(H^(2−α)) = σ²·Σⱼ Qᵢⱼ²λⱼ^(2−α).
@@ -18,10 +18,9 @@ struct RotatedHessian: @unchecked Sendable {
         let d = λ.count
         dimension = d
         let q = try Matrix.haarOrthogonal(dimension: d, stream: design)
-        let factor = try Matrix(rows: d, columns: d), scratch = try Matrix(rows: d, columns: d)
+        gradientFactor = try Matrix(rows: d, columns: d)
         try SymmetricEigen.compose(vectors: q, values: λ.map { sigma * pow($0, 1 - alpha / 2) },
-                                   into: factor, scratch: scratch)
-        gradientFactor = factor.elements
+                                   into: gradientFactor, scratch: try Matrix(rows: d, columns: d))
         hessianDiagonal = (0..<d).map { i in (0..<d).reduce(0) { $0 + q[i, $1] * q[i, $1] * λ[$1] } }
         let power = λ.map { pow($0, 2 - alpha) }  // d calls of pow, not d² (the same terms, bit for bit)
         secondMomentDiagonal = (0..<d).map { i in
@@ -55,12 +54,12 @@ public final class FullSecondMoment {
     private let factorDiagonal: [Double]
 
     convenience init(_ model: RotatedHessian, samples: Int) throws {
-        try self.init(factor: Matrix(rows: model.dimension, columns: model.dimension, elements: model.gradientFactor),
-                      samples: samples)
+        try self.init(factor: model.gradientFactor, samples: samples)
     }
 
-    /// An estimator of E[ggᵀ] for g = factor·z (factor symmetric) from `samples` gradients per
-    /// estimate; `factored` overrides the choice by flop count (for tests comparing the two).
+    /// An estimator of E[ggᵀ] for g = factor·z (factor symmetric, only read) from `samples`
+    /// gradients per estimate; `factored` overrides the choice by flop count (for tests
+    /// comparing the two).
     public init(factor: Matrix, samples: Int, factored: Bool? = nil) throws {
         let d = factor.rows
         self.samples = samples

@@ -68,9 +68,9 @@ public struct SqrtLaw: Study {
     /// d = the spectrum's count. Diagonal H: the eigenvalues (design), the set of distinct ones
     /// (init), two arrays of d per worker and the log-log fit of each replication. Haar: the
     /// design keeps σH^(1−α/2) (d²) and three diagonals; preparing it holds three more d×d at
-    /// once (Z, Q, R of the QR; then Q, the composed factor, its scratch and the copy kept); a
-    /// worker's ``FullSecondMoment`` holds five d×d (its factor, Ê, Ê^(1/2), the eigenvectors and
-    /// the eigen scratch) and, with LAPACK, dsyevd's work array (1 + 6d + 2d²: two more d×d), the
+    /// once (Z, Q, R of GSL's QR; then Q and the scratch of composing the factor kept); a
+    /// worker's ``FullSecondMoment`` reads the design's factor and holds four d×d (Ê, Ê^(1/2), the
+    /// eigenvectors and the eigen scratch) and, with LAPACK, dsyevd's work array (1 + 6d + 2d²: two more d×d), the
     /// blocks Z and G (d × min(samples, 256), and the tail) and O(d) more.
     public static func memory(_ cell: Cell) -> MemoryNeed {
         let d = Double(cell[spectrum].count)
@@ -79,7 +79,7 @@ public struct SqrtLaw: Study {
             let columns = Double(block + (samples % block > 0 ? samples % block : 0))
             return MemoryNeed(design: MemoryNeed.doubles(d * d + 3 * d),
                               preparation: MemoryNeed.doubles(3 * d * d + 4 * d) + LogLogFit.slopeBytes(d),
-                              workspace: MemoryNeed.doubles(7 * d * d + 2 * d * columns + 20 * d) + LogLogFit.slopeBytes(d),
+                              workspace: MemoryNeed.doubles(6 * d * d + 2 * d * columns + 20 * d) + LogLogFit.slopeBytes(d),
                               parameter: spectrum.name)
         }
         return MemoryNeed(design: MemoryNeed.doubles(d), preparation: MemoryNeed.setOfDoubles(d),
