@@ -60,7 +60,7 @@ struct Dgemm: ParsableCommand {
 /// The floor of sqrt-law's haar path: per replication, its own BLAS-3 products and one LAPACK
 /// eigen-decomposition, nothing else (no draws, no design, no engine): S += Z·Zᵀ over the
 /// blocks of a Z drawn once (`syrk`), Ê = M·S·M (two `gemm`), Ê = V·diag(λ)·Vᵀ (`dsyevd`) and
-/// Ê^(1/2) = V·diag(√λ)·Vᵀ (one `gemm`). `replications` spread over `workers` threads, one BLAS
+/// Ê^(1/2) = V·diag(√λ)·Vᵀ (one `syrk`). `replications` spread over `workers` threads, one BLAS
 /// thread each, as `hessian-study run --threads workers` does. Prints the wall seconds of the
 /// whole, and with `--phases` the seconds of each phase of one replication on one thread (the
 /// Gaussian draws of a replication included, for the profile).
@@ -106,7 +106,7 @@ struct HaarFloor: ParsableCommand {
                 try w.s.symmetrizeFromLower()
             }))
             times.append(("eigen dsyevd", try seconds { try w.eigen.decompose(w.s) }))
-            times.append(("gemm V·diag(√λ)·Vᵀ", try seconds { try w.eigen.apply({ max($0, 0).squareRoot() }, into: w.t) }))
+            times.append(("syrk Ê^(1/2) = W·Wᵀ, W = V·diag(λ^(1/4))", try seconds { try w.eigen.apply({ max($0, 0).squareRoot() }, into: w.t) }))
             return times
         }
         if phases {

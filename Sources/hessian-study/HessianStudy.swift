@@ -38,6 +38,8 @@ struct HessianStudy: ParsableCommand {
             fail("hessian-study: error: \(error)", status: 1)
         } catch let error as CleanExit {
             exit(withError: error)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)  // the command has said why (compare: one line per pair)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }

@@ -4,8 +4,8 @@ import MonteCarlo
 
 /// The fixed part of a dense `dynamics` cell (T8): H = QΛQᵀ and the noise covariance C/B with its
 /// symmetric square root, row-major d×d. Q is Haar from the cell's design stream
-/// (`Matrix.haarOrthogonal`, as sqrt-law's ``RotatedHessian`` draws it) with `rotation: "haar"`,
-/// else I; the noise's eigenvectors are Q, or with `noise: "misaligned"` an independent Haar Q′
+/// (``Portable/haarOrthogonal(dimension:stream:)``: the draws sqrt-law's ``RotatedHessian``
+/// makes, factored in plain loops) with `rotation: "haar"`, else I; the noise's eigenvectors are Q, or with `noise: "misaligned"` an independent Haar Q′
 /// drawn after Q. The noise's eigenvalues are qₖ = σₙ²λₖ^γ/B (γ = 1 unless `noise: "power"`).
 struct DenseModel: Sendable {
     let dimension: Int
@@ -19,25 +19,22 @@ struct DenseModel: Sendable {
     init(_ cell: Cell, design: RandomStream) throws {
         let lambda = cell[Dynamics.spectrum].values, d = lambda.count
         dimension = d
-        let q: Matrix? = cell[Dynamics.rotation] == .haar ? try Matrix.haarOrthogonal(dimension: d, stream: design) : nil
-        let qNoise: Matrix? = cell[Dynamics.noise] == .misaligned ? try Matrix.haarOrthogonal(dimension: d, stream: design) : q
+        // Portable: the chain amplifies H's last bits (see ``Portable``), so no BLAS makes them.
+        let q: [Double]? = cell[Dynamics.rotation] == .haar ? Portable.haarOrthogonal(dimension: d, stream: design) : nil
+        let qNoise: [Double]? = cell[Dynamics.noise] == .misaligned ? Portable.haarOrthogonal(dimension: d, stream: design) : q
         let variances = lambda.map { Dynamics.noiseVariance(cell, $0) }
-        /// V·diag(x)·Vᵀ, symmetrised; exactly diag(x) without a rotation.
-        func compose(_ vectors: Matrix?, _ x: [Double]) throws -> [Double] {
+        /// V·diag(x)·Vᵀ; exactly diag(x) without a rotation.
+        func compose(_ vectors: [Double]?, _ x: [Double]) -> [Double] {
             guard let vectors else {
                 var m = [Double](repeating: 0, count: d * d)
                 for i in 0..<d { m[i * d + i] = x[i] }
                 return m
             }
-            let result = try Matrix(rows: d, columns: d), scratch = try Matrix(rows: d, columns: d)
-            try SymmetricEigen.compose(vectors: vectors, values: x, into: result, scratch: scratch)
-            var m = result.elements
-            for i in 0..<d { for j in 0..<i { let mean = (m[i * d + j] + m[j * d + i]) / 2; (m[i * d + j], m[j * d + i]) = (mean, mean) } }
-            return m
+            return Portable.compose(vectors: vectors, values: x)
         }
-        hessian = try compose(q, lambda)
-        noiseCovariance = try compose(qNoise, variances)
-        noiseFactor = try compose(qNoise, variances.map { $0.squareRoot() })
+        hessian = compose(q, lambda)
+        noiseCovariance = compose(qNoise, variances)
+        noiseFactor = compose(qNoise, variances.map { $0.squareRoot() })
         let (h, c) = (hessian, noiseCovariance)
         hessianDiagonal = (0..<d).map { h[$0 * d + $0] }
         hessianSquaredDiagonal = (0..<d).map { i in (0..<d).reduce(0) { $0 + h[i * d + $1] * h[i * d + $1] } }

@@ -1,0 +1,53 @@
+import GSL
+import Testing
+
+/// ``Portable``: the dense dynamics' design in plain loops, the same bits on every CPU.
+struct PortableTests {
+    /// Q of the same Gaussian Z as the library's QR: unique given R's positive diagonal, so the
+    /// two differ by O(d·ε·κ(Z)) (bound as in ``LinearAlgebraTests/haarRotationsAgreeAcrossBackends()``),
+    /// and QᵀQ = I to rounding. Sizes 1 and 2 are the degenerate cases of the reflections.
+    @Test(arguments: [1, 2, 3, 40])
+    func haarRotationIsTheLibrarysQ(d: Int) throws {
+        let portable = Portable.haarOrthogonal(dimension: d, stream: try RandomStream(seed: 77))
+        let library = try Matrix.haarOrthogonal(dimension: d, stream: try RandomStream(seed: 77)).elements
+        let worst = zip(portable, library).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-10, "largest difference \(worst)")
+        for i in 0..<d {
+            for j in 0..<d {
+                let dot = (0..<d).reduce(0.0) { $0 + portable[$1 * d + i] * portable[$1 * d + j] }
+                #expect(abs(dot - (i == j ? 1 : 0)) < 1e-13)
+            }
+        }
+    }
+
+    /// The draws consumed are exactly Z's d²: the stream continues where the library's does.
+    @Test func consumesExactlyTheDraws() throws {
+        let a = try RandomStream(seed: 5), b = try RandomStream(seed: 5)
+        _ = Portable.haarOrthogonal(dimension: 7, stream: a)
+        _ = try Matrix.haarOrthogonal(dimension: 7, stream: b)
+        #expect(a.uniform() == b.uniform())
+    }
+
+    /// By hand: V = [[0.6, −0.8], [0.8, 0.6]] and x = (1, 4) give V·diag(x)·Vᵀ =
+    /// [[2.92, −1.44], [−1.44, 2.08]].
+    @Test func composeIsTheProductExactlySymmetric() throws {
+        let q = [0.6, -0.8, 0.8, 0.6]
+        let m = Portable.compose(vectors: q, values: [1, 4])
+        let expected = [0.36 + 0.64 * 4, 0.48 - 0.48 * 4, 0.48 - 0.48 * 4, 0.64 + 0.36 * 4]
+        for (x, y) in zip(m, expected) { #expect(abs(x - y) < 1e-15) }
+        // Against the library's compose on a random rotation, and exactly symmetric.
+        let d = 30
+        let v = Portable.haarOrthogonal(dimension: d, stream: try RandomStream(seed: 9))
+        let values = (0..<d).map { 0.1 * Double($0 + 1) }
+        let portable = Portable.compose(vectors: v, values: values)
+        let library = try Matrix(rows: d, columns: d)
+        try SymmetricEigen.compose(vectors: Matrix(rows: d, columns: d, elements: v), values: values,
+                                   into: library, scratch: Matrix(rows: d, columns: d))
+        for i in 0..<d {
+            for j in 0..<d {
+                #expect(portable[i * d + j] == portable[j * d + i])
+                #expect(abs(portable[i * d + j] - library[i, j]) < 1e-13)
+            }
+        }
+    }
+}
