@@ -1,5 +1,7 @@
 #include "CKernels.h"
 
+#include <stdlib.h>
+
 void hs_optimizer_step(
     long d, const double *restrict eta_h, const double *restrict h, const double *restrict noise,
     double *restrict z, double *restrict delta, double *restrict m, double *restrict v,
@@ -21,4 +23,45 @@ void hs_optimizer_step(
         delta[i] -= step * m[i] * inverse;
         z[i] = ratio;
     }
+}
+
+// Compiled twice, for AVX2 and for the baseline, and picked at load time: four lanes or two,
+// each lane one element's own sum in order, so both give the same bits (no FMA in either).
+__attribute__((target_clones("avx2", "default")))
+void hs_portable_gemm(long m, long n, long k, double alpha,
+                      const double *a, long lda, int transpose_a,
+                      const double *b, long ldb, int transpose_b,
+                      double *c, long ldc)
+{
+#pragma clang fp contract(off)
+    // Rows of op(B) contiguous: Bᵀ is packed first when op(B) = Bᵀ.
+    double *packed = NULL;
+    if (transpose_b && k > 0 && n > 0) {
+        packed = malloc(sizeof(double) * (size_t)k * (size_t)n);
+        if (!packed) abort();
+        for (long j = 0; j < n; j++)
+            for (long p = 0; p < k; p++) packed[p * n + j] = b[j * ldb + p];
+        b = packed, ldb = n;
+    }
+    // Eight elements of a row of C at a time, their sums held in registers across the whole
+    // k loop (each element's terms still added in order k = 0, 1, …).
+    for (long i = 0; i < m; i++) {
+        double *restrict row = c + i * ldc;
+        long j0 = 0;
+        for (; j0 + 8 <= n; j0 += 8) {
+            double sum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (long p = 0; p < k; p++) {
+                const double aip = transpose_a ? a[p * lda + i] : a[i * lda + p];
+                const double *restrict bp = b + p * ldb + j0;
+                for (int j = 0; j < 8; j++) sum[j] += aip * bp[j];
+            }
+            for (int j = 0; j < 8; j++) row[j0 + j] = alpha * sum[j];
+        }
+        for (long j = j0; j < n; j++) {
+            double sum = 0;
+            for (long p = 0; p < k; p++) sum += (transpose_a ? a[p * lda + i] : a[i * lda + p]) * b[p * ldb + j];
+            row[j] = alpha * sum;
+        }
+    }
+    free(packed);
 }

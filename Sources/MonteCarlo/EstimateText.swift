@@ -59,8 +59,20 @@ public enum EstimateText {
 
     /// `x` with `decimals` digits after the point; never "-0".
     public static func fixed(_ x: Double, decimals: Int) -> String {
-        let text = String(format: "%.\(max(0, decimals))f", x)
+        let text = printed(x, decimals: max(0, decimals))
         return text.allSatisfy({ "-0.".contains($0) }) && text.hasPrefix("-") ? String(text.dropFirst()) : text
+    }
+
+    /// C's `%.*f` (what `String(format:)` gives, at a tenth of its cost: a Markdown table of
+    /// 10⁴ rows formats 10⁵ numbers).
+    static func printed(_ x: Double, decimals: Int) -> String {
+        var buffer = [CChar](repeating: 0, count: 32)
+        var count = Int(withVaList([Int32(decimals), x]) { vsnprintf(&buffer, buffer.count, "%.*f", $0) })
+        if count >= buffer.count {  // |x| ≥ 10²⁰ or so: print again into room enough
+            buffer = [CChar](repeating: 0, count: count + 1)
+            count = Int(withVaList([Int32(decimals), x]) { vsnprintf(&buffer, buffer.count, "%.*f", $0) })
+        }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The decimal place and the shared power of ten for an estimate and its MCSE.

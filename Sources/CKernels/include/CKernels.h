@@ -18,4 +18,15 @@ void hs_optimizer_step(
     double beta1, double beta2, double eps, double centring, int adaptive,
     double step, double variance_correction, double weight);
 
+/// C ← α·op(A)·op(B), row-major (op(X) = Xᵀ when its flag is set), the same bits on every CPU:
+/// each c_ij = α·(Σₖ op(A)_ik·op(B)_kj), the sum taken from 0 in the order k = 0, 1, …, K−1, one
+/// IEEE multiply and one add per term (no fused multiply-add). Vectorised across j only, which
+/// keeps every element's order. For the products that drive a trajectory (network training),
+/// where OpenBLAS's CPU-specific kernels would leave last bits that the trajectory amplifies.
+/// op(A) is m×k with leading dimension lda, op(B) k×n with ldb, C m×n with ldc.
+void hs_portable_gemm(long m, long n, long k, double alpha,
+                      const double *a, long lda, int transpose_a,
+                      const double *b, long ldb, int transpose_b,
+                      double *c, long ldc);
+
 #endif
