@@ -148,7 +148,8 @@ extension NetworkStudy {
             var line: Prose = "The preconditioned sharpness reaches at most \(Finding.percent(share)) of the edge \(formula: "2(1+β₁)/(1−β₁)") over the cells"
             if let minibatch, atEdge.contains(where: \.fullBatch) { line += ", and at most \(Finding.percent(minibatch)) with minibatches" }
             line += atEdge.isEmpty ? ": no run here sits at the adaptive edge of stability."
-                : ": \(Finding.count(atEdge.count)) cells reach the adaptive edge of stability (within \(Finding.percent(Dynamics.edgeTolerance)))" + (atEdge.allSatisfy(\.fullBatch) ? ", all of them trained on the full batch, as \(formula: "Cohen et al. (2022)") find for full-batch Adam." : ".")
+                : ": \(Finding.count(atEdge.count)) \(atEdge.count == 1 ? "cell reaches" : "cells reach") the adaptive edge of stability (within \(Finding.percent(Dynamics.edgeTolerance)))"
+                    + (atEdge.allSatisfy(\.fullBatch) ? "\(atEdge.count == 1 ? "" : ", all of them"), trained on the full batch, as \(formula: "Cohen et al. (2022)") find for full-batch Adam." : ".")
             context.append(line)
         }
         context.append("Not applicable here: T9's size of the lag, \(formula: "(1−β₂)/(1 − β₂e^κ) − 1"), needs the rate κ at which M_B shrinks along the trajectory, which the `network` study does not measure.")
