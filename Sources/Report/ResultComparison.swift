@@ -19,6 +19,13 @@ import Reporting
 /// that of the row's estimate or theory (an MCSE is measured against its estimate, since an MCSE
 /// far below its estimate inherits the estimate's absolute error). A genuine change moves a
 /// number by far more: one MCSE is at least 10⁻⁶ of its estimate in every committed table.
+///
+/// Two kinds of quantity are differences of numbers of order one, whose rounding error is
+/// therefore absolute, not relative to their own (possibly tiny) size: logarithms (a log₁₀ is
+/// exact to about u·|log₁₀ e| whatever its value: 0 from a ratio of 1 in one build is
+/// −2.5·10⁻¹⁵ in another) and the relative gaps √v/u − 1 (`…_gap`). For their rows the size is at
+/// least 1. Every other quantity keeps a purely relative bound: many are far below 1 (v̂ ≈ 10⁻¹⁷
+/// in `network`), and an absolute floor would hide a real change there.
 public enum ResultComparison {
     /// The tolerance τ of the comparison.
     public static let tolerance = 0x1p21 * 0x1p-53
@@ -66,7 +73,8 @@ public enum ResultComparison {
             func magnitude(_ name: String) -> Double {
                 column[name].map { max(abs(Double(x.fields[$0]) ?? 0), abs(Double(y.fields[$0]) ?? 0)) } ?? 0
             }
-            let scale = max(magnitude("estimate"), magnitude("theory"))
+            let quantity = column["quantity"].map { x.fields[$0] } ?? ""
+            let scale = max(magnitude("estimate"), magnitude("theory"), Self.isOfOrderOne(quantity) ? 1 : 0)
             for (k, name) in header.enumerated() where x.fields[k] != y.fields[k] {
                 guard numberColumns.contains(name), let p = Double(x.fields[k]), let q = Double(y.fields[k]),
                       p.isFinite, q.isFinite else {
@@ -80,5 +88,10 @@ public enum ResultComparison {
             }
         }
         return .withinRounding(largest: largest)
+    }
+
+    /// Whether a quantity is a logarithm or a relative gap: a difference of numbers of order one.
+    public static func isOfOrderOne(_ quantity: String) -> Bool {
+        quantity.split(separator: "_").contains { $0 == "log" || $0 == "log10" } || quantity.hasSuffix("_gap")
     }
 }

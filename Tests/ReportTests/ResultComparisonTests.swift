@@ -42,4 +42,20 @@ struct ResultComparisonTests {
             #expect(try !ResultComparison.compare(expected: base, actual: other).reproduces, "\(String(decoding: other, as: UTF8.self))")
         }
     }
+
+    /// A logarithm or a relative gap is measured against 1: log₁₀ of a ratio of exactly 1 in one
+    /// build and −2.5·10⁻¹⁵ in another (GSL's CBLAS against OpenBLAS) agree, as do gaps √v/u − 1
+    /// whose last bits follow u's. Any other quantity keeps the relative bound however small it
+    /// is: v̂ ≈ 10⁻¹⁷ moved by 10% is a change.
+    @Test func logarithmsAndGapsAreMeasuredAgainstOne() throws {
+        let log = csv("0,0.5,bin_log10_hessian_squared,0,0,0,")
+        #expect(try ResultComparison.compare(expected: log, actual: csv("0,0.5,bin_log10_hessian_squared,0,-2.5e-15,0,")).reproduces)
+        #expect(try !ResultComparison.compare(expected: log, actual: csv("0,0.5,bin_log10_hessian_squared,0,-1e-9,0,")).reproduces)
+        let gap = csv("0,0.5,sqrt_v_gap,0,0.000262582124829297,0.0005,")
+        #expect(try ResultComparison.compare(expected: gap, actual: csv("0,0.5,sqrt_v_gap,0,0.00026258212523244673,0.0005,")).reproduces)
+        let tiny = csv("0,0.5,v,0,1e-17,1e-19,")
+        #expect(try !ResultComparison.compare(expected: tiny, actual: csv("0,0.5,v,0,1.1e-17,1e-19,")).reproduces)
+        #expect(!ResultComparison.isOfOrderOne("v") && !ResultComparison.isOfOrderOne("logistic_v")
+                && ResultComparison.isOfOrderOne("log_ratio_minibatch") && ResultComparison.isOfOrderOne("t4_sd_log_ratio"))
+    }
 }
