@@ -115,7 +115,7 @@ public struct MemoryNeed: Sendable, Equatable {
     /// cell's is held at once. Not its `outputs` array, which the engine counts.
     public var design: Double
     /// What ``Study/init(cell:design:)`` allocates beyond `design` and frees before it returns
-    /// (cells are prepared one at a time, so only the largest counts).
+    /// (each worker prepares one cell at a time, so the largest counts once per worker).
     public var preparation: Double
     /// One worker's ``Study/Workspace``, with what ``Study/replicate(_:_:_:)`` allocates while it
     /// runs (each worker holds one at a time).

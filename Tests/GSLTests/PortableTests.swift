@@ -36,17 +36,21 @@ struct PortableTests {
         let expected = [0.36 + 0.64 * 4, 0.48 - 0.48 * 4, 0.48 - 0.48 * 4, 0.64 + 0.36 * 4]
         for (x, y) in zip(m, expected) { #expect(abs(x - y) < 1e-15) }
         // Against the library's compose on a random rotation, and exactly symmetric.
+        // Both of the library's branches: every λ ≥ 0 (one syrk) and mixed signs (a gemm).
         let d = 30
         let v = Portable.haarOrthogonal(dimension: d, stream: try RandomStream(seed: 9))
-        let values = (0..<d).map { 0.1 * Double($0 + 1) }
-        let portable = Portable.compose(vectors: v, values: values)
-        let library = try Matrix(rows: d, columns: d)
-        try SymmetricEigen.compose(vectors: Matrix(rows: d, columns: d, elements: v), values: values,
-                                   into: library, scratch: Matrix(rows: d, columns: d))
-        for i in 0..<d {
-            for j in 0..<d {
-                #expect(portable[i * d + j] == portable[j * d + i])
-                #expect(abs(portable[i * d + j] - library[i, j]) < 1e-13)
+        let positive: [Double] = (0..<d).map { 0.1 * Double($0 + 1) }
+        let mixed: [Double] = (0..<d).map { 0.1 * Double($0 - 10) }
+        for values in [positive, mixed] {
+            let portable = Portable.compose(vectors: v, values: values)
+            let library = try Matrix(rows: d, columns: d)
+            try SymmetricEigen.compose(vectors: Matrix(rows: d, columns: d, elements: v), values: values,
+                                       into: library, scratch: Matrix(rows: d, columns: d))
+            for i in 0..<d {
+                for j in 0..<d {
+                    #expect(portable[i * d + j] == portable[j * d + i])
+                    #expect(abs(portable[i * d + j] - library[i, j]) < 1e-13)
+                }
             }
         }
     }
