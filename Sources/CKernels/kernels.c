@@ -1,7 +1,5 @@
 #include "CKernels.h"
 
-#include <stdlib.h>
-
 void hs_optimizer_step(
     long d, const double *restrict eta_h, const double *restrict h, const double *restrict noise,
     double *restrict z, double *restrict delta, double *restrict m, double *restrict v,
@@ -31,17 +29,14 @@ __attribute__((target_clones("avx2", "default")))
 void hs_portable_gemm(long m, long n, long k, double alpha,
                       const double *a, long lda, int transpose_a,
                       const double *b, long ldb, int transpose_b,
-                      double *c, long ldc)
+                      double *c, long ldc, double *packing)
 {
 #pragma clang fp contract(off)
     // Rows of op(B) contiguous: Bᵀ is packed first when op(B) = Bᵀ.
-    double *packed = NULL;
-    if (transpose_b && k > 0 && n > 0) {
-        packed = malloc(sizeof(double) * (size_t)k * (size_t)n);
-        if (!packed) abort();
+    if (transpose_b) {
         for (long j = 0; j < n; j++)
-            for (long p = 0; p < k; p++) packed[p * n + j] = b[j * ldb + p];
-        b = packed, ldb = n;
+            for (long p = 0; p < k; p++) packing[p * n + j] = b[j * ldb + p];
+        b = packing, ldb = n;
     }
     // Eight elements of a row of C at a time, their sums held in registers across the whole
     // k loop (each element's terms still added in order k = 0, 1, …).
@@ -63,5 +58,4 @@ void hs_portable_gemm(long m, long n, long k, double alpha,
             row[j] = alpha * sum;
         }
     }
-    free(packed);
 }

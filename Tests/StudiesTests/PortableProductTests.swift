@@ -19,7 +19,8 @@ struct PortableProductTests {
             func opB(_ p: Int, _ j: Int) -> Double { transposeB ? b[j * ldb + p] : b[p * ldb + j] }
             let alpha = 0.37
             var c = [Double](repeating: .nan, count: m * n)
-            hs_portable_gemm(m, n, k, alpha, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, &c, n)
+            var packing = [Double](repeating: .nan, count: k * n)
+            hs_portable_gemm(m, n, k, alpha, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, &c, n, &packing)
             var blas = [Double](repeating: 0, count: m * n)
             BLAS.gemm(m: m, n: n, k: k, alpha, a, lda: lda, transposeA: transposeA, b, ldb: ldb, transposeB: transposeB, 0, &blas, ldc: n)
             for i in 0..<m {

@@ -23,10 +23,12 @@ void hs_optimizer_step(
 /// IEEE multiply and one add per term (no fused multiply-add). Vectorised across j only, which
 /// keeps every element's order. For the products that drive a trajectory (network training),
 /// where OpenBLAS's CPU-specific kernels would leave last bits that the trajectory amplifies.
-/// op(A) is m×k with leading dimension lda, op(B) k×n with ldb, C m×n with ldc.
+/// op(A) is m×k with leading dimension lda, op(B) k×n with ldb, C m×n with ldc; with transpose_b,
+/// `packing` has room for k·n doubles (Bᵀ is packed there, so that no call allocates), else it
+/// may be NULL.
 void hs_portable_gemm(long m, long n, long k, double alpha,
                       const double *a, long lda, int transpose_a,
                       const double *b, long ldb, int transpose_b,
-                      double *c, long ldc);
+                      double *c, long ldc, double *packing);
 
 #endif

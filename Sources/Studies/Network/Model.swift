@@ -53,6 +53,8 @@ public final class ModelBuffers {
     var powerLeft: [Double], powerRight: [Double]
     /// A (D+1) × max(D+1, C) block of the residual term of H.
     var block: [Double]
+    /// Room for op(B) = Bᵀ packed by the forward pass's products: max((D+1)·H, width·C).
+    var packing: [Double]
 
     public init(_ a: Architecture, rows: Int) {
         let width = max(a.inputs + 1, a.hidden + 1)
@@ -64,12 +66,16 @@ public final class ModelBuffers {
         powerLeft = [Double](repeating: 0, count: rows * max(a.outputs, a.hidden, 1))
         powerRight = [Double](repeating: 0, count: rows * width)
         block = [Double](repeating: 0, count: (a.inputs + 1) * max(a.inputs + 1, a.outputs))
+        packing = [Double](repeating: 0, count: Self.packingCount(a))
     }
+
+    static func packingCount(_ a: Architecture) -> Int { max((a.inputs + 1) * a.hidden, a.lastWidth * a.outputs, 1) }
 
     /// Doubles the buffers hold.
     static func doubles(_ a: Architecture, rows: Double) -> Double {
         let (d1, h, c) = (Double(a.inputs) + 1, Double(a.hidden), Double(a.outputs))
         return rows * (d1 + 1 + (h + 1) + c + max(h, 1) + max(c, h, 1) + max(d1, h + 1)) + d1 * max(d1, c)
+            + max(d1 * h, (a.isMLP ? h + 1 : d1) * c, 1)
     }
 }
 
@@ -97,10 +103,12 @@ public struct NetworkModel: Sendable {
         let (d1, h, c, width) = (a.inputs + 1, a.hidden, a.outputs, a.lastWidth)
         return buffers.hidden.withUnsafeMutableBufferPointer { z in
             buffers.residual.withUnsafeMutableBufferPointer { r in
+            buffers.packing.withUnsafeMutableBufferPointer { packing in
                 let last: UnsafePointer<Double>
                 if a.isMLP {
                     // A = X̃W₁ᵀ into the first H columns of z̃, then tanh; the last column stays 1.
-                    product(m: n, n: h, k: d1, 1, x, lda: d1, theta, ldb: d1, transposeB: true, z.baseAddress!, ldc: h + 1)
+                    product(m: n, n: h, k: d1, 1, x, lda: d1, theta, ldb: d1, transposeB: true, z.baseAddress!, ldc: h + 1,
+                            packing: packing.baseAddress)
                     for i in 0..<n {
                         for j in 0..<h { z[i * (h + 1) + j] = tanh(z[i * (h + 1) + j]) }
                         z[i * (h + 1) + h] = 1
@@ -111,7 +119,7 @@ public struct NetworkModel: Sendable {
                 }
                 // F = L̃·W_outᵀ (n × C).
                 product(m: n, n: c, k: width, 1, last, lda: width, theta + a.outputOffset, ldb: width, transposeB: true,
-                        r.baseAddress!, ldc: c)
+                        r.baseAddress!, ldc: c, packing: packing.baseAddress)
                 var loss = 0.0, correct = 0
                 for i in 0..<n {
                     let row = r.baseAddress! + i * c
@@ -134,6 +142,7 @@ public struct NetworkModel: Sendable {
                     }
                 }
                 return (loss, correct)
+            }
             }
         }
     }
@@ -229,9 +238,11 @@ public struct NetworkModel: Sendable {
 /// every CPU. Training is a trajectory, and it amplifies last bits: with OpenBLAS's products, its
 /// SkylakeX kernels moved a full-batch result (trained at the edge of stability) by 3.2% from its
 /// Haswell ones, and minibatch results by 3·10⁻¹⁰, beyond any bound from rounding. The passes are
-/// small (a minibatch of 32 rows), so plain loops cost little.
+/// small (a minibatch of 32 rows), so plain loops cost little. With `transposeB`, `packing` has
+/// room for k·n doubles (``ModelBuffers``'s `packing`), so that a step allocates nothing.
 private func product(m: Int, n: Int, k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool = false,
                      _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool = false,
-                     _ c: UnsafeMutablePointer<Double>, ldc: Int) {
-    hs_portable_gemm(m, n, k, alpha, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, ldc)
+                     _ c: UnsafeMutablePointer<Double>, ldc: Int, packing: UnsafeMutablePointer<Double>? = nil) {
+    precondition(!transposeB || packing != nil)
+    hs_portable_gemm(m, n, k, alpha, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, ldc, packing)
 }
