@@ -119,13 +119,6 @@ struct StaticStudiesTests {
         (#""study": "adabelief", "fixed": {"spectrum": [1], "sigma": 1, "offset": 1, "steps": 10}, "grid": {"beta2": [0.9, 1.2]}"#, "grid.beta2[1]: must be a number in [0, 1)"),
     ])
     func badParametersAreConfigErrors(body: String, expected: String) {
-        do {
-            _ = try run("{\"seed\": 1, \"replications\": 2, \(body)}")
-            Issue.record("accepted: \(body)")
-        } catch let error as ConfigError {
-            #expect(error.description.hasPrefix("test.json: " + expected), "\(error)")
-        } catch {
-            Issue.record("unexpected \(error)")
-        }
+        expectConfigError("{\"seed\": 1, \"replications\": 2, \(body)}", startsWith: expected)
     }
 }
