@@ -75,7 +75,7 @@ public final class ModelBuffers {
     static func doubles(_ a: Architecture, rows: Double) -> Double {
         let (d1, h, c) = (Double(a.inputs) + 1, Double(a.hidden), Double(a.outputs))
         return rows * (d1 + 1 + (h + 1) + c + max(h, 1) + max(c, h, 1) + max(d1, h + 1)) + d1 * max(d1, c)
-            + max(d1 * h, (a.isMLP ? h + 1 : d1) * c, 1)
+            + Double(packingCount(a))
     }
 }
 

@@ -69,9 +69,10 @@ public struct SqrtLaw: Study {
     /// (init), two arrays of d per worker and the log-log fit of each replication. Haar: the
     /// design keeps σH^(1−α/2) (d²) and three diagonals; preparing it holds three more d×d at
     /// once (Z, Q, R of GSL's QR; then Q and the scratch of composing the factor kept); a
-    /// worker's ``FullSecondMoment`` reads the design's factor and holds four d×d (Ê, Ê^(1/2), the
-    /// eigenvectors and the eigen scratch) and, with LAPACK, dsyevd's work array (1 + 6d + 2d²: two more d×d), the
-    /// blocks Z and G (d × min(samples, 256), and the tail) and O(d) more.
+    /// worker's ``FullSecondMoment`` reads the design's factor and holds four d×d (Ê, Ê^(1/2),
+    /// the eigenvectors and the eigen scratch) and, with LAPACK, dsyevd's work array
+    /// (1 + 6d + 2d²: two more d×d), the blocks Z and G (d × min(samples, 256), and the tail)
+    /// and O(d) more.
     public static func memory(_ cell: Cell) -> MemoryNeed {
         let d = Double(cell[spectrum].count)
         if cell[rotation] == .haar {
