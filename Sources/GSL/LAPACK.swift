@@ -81,49 +81,44 @@ public func choleskyDecompose(_ a: Matrix, using backend: LinearAlgebra = .defau
 }
 
 extension Matrix {
-    /// Q of the QR factorisation Z = Q·R of a square `z` (destroyed), with Q's columns signed so
-    /// that R has a non-negative diagonal: GSL's `gsl_linalg_QR_decomp` and `_unpack`, or LAPACK's
-    /// blocked `dgeqrf` and `dorgqr` (on Z transposed in place, so that both factor the same Z).
-    static func orthogonalFactor(of z: Matrix, using backend: LinearAlgebra) throws -> Matrix {
+    /// (H₀⋯H_{n−1}·diag(signs))ᵀ for the reflections of `reflections` (whose storage becomes the
+    /// result with LAPACK): LAPACK's `dorgqr` forms H₀⋯H_{n−1} column-major in place, which read
+    /// row-major is its transpose, and row k is then multiplied by signₖ; GSL's
+    /// `gsl_linalg_QR_unpack` takes the reflections row-major (one transpose) and gives the
+    /// product row-major (one more).
+    static func orthogonalMatrix(_ reflections: HaarReflections, using backend: LinearAlgebra) throws -> Matrix {
         GSLRuntime.initialize()
-        try backend.requireAvailable("orthogonalFactor")
-        let n = z.rows
-        precondition(z.columns == n, "orthogonalFactor takes a square matrix")
-        let q: Matrix
-        var rDiagonal = [Double](repeating: 0, count: n)
+        try backend.requireAvailable("orthogonalMatrix")
+        let n = reflections.dimension
+        let p: Matrix
         switch backend {
         case .gsl:
+            let qr = reflections.vectors
+            try check(gsl_matrix_transpose(qr.gsl), "gsl_matrix_transpose")
             let tau = try Vector(count: n)
-            try check(gsl_linalg_QR_decomp(z.gsl, tau.gsl), "gsl_linalg_QR_decomp")
-            q = try Matrix(rows: n, columns: n)
+            tau.withElements { _ = $0.update(fromContentsOf: reflections.tau) }
+            p = try Matrix(rows: n, columns: n)
             let r = try Matrix(rows: n, columns: n)
-            try check(gsl_linalg_QR_unpack(z.gsl, tau.gsl, q.gsl, r.gsl), "gsl_linalg_QR_unpack")
-            for i in 0..<n { rDiagonal[i] = r[i, i] }
+            try check(gsl_linalg_QR_unpack(qr.gsl, tau.gsl, p.gsl, r.gsl), "gsl_linalg_QR_unpack")
+            withExtendedLifetime(r) {}
+            try check(gsl_matrix_transpose(p.gsl), "gsl_matrix_transpose")
         case .lapack:
             #if OpenBLAS
-            // Row-major Z read column-major is Zᵀ: transpose first so that LAPACK factors Z.
-            try check(gsl_matrix_transpose(z.gsl), "gsl_matrix_transpose")
-            var size = try lapackInt(n, "dgeqrf"), info: Int32 = 0, query = 0.0, minusOne: Int32 = -1
-            var tau = [Double](repeating: 0, count: n)
-            z.withElements { dgeqrf_(&size, &size, $0.baseAddress, &size, &tau, &query, &minusOne, &info) }
-            var orgQuery = 0.0
-            z.withElements { dorgqr_(&size, &size, &size, $0.baseAddress, &size, &tau, &orgQuery, &minusOne, &info) }
-            var lwork = Int32(max(query, orgQuery, 1))
+            p = reflections.vectors
+            var size = try lapackInt(n, "dorgqr"), info: Int32 = 0, query = 0.0, minusOne: Int32 = -1
+            var tau = reflections.tau
+            p.withElements { dorgqr_(&size, &size, &size, $0.baseAddress, &size, &tau, &query, &minusOne, &info) }
+            var lwork = Int32(max(query, 1))
             var work = [Double](repeating: 0, count: Int(lwork))
-            z.withElements { dgeqrf_(&size, &size, $0.baseAddress, &size, &tau, &work, &lwork, &info) }
-            try checkLAPACK(info, "dgeqrf") { "failed (info \($0))" }
-            for i in 0..<n { rDiagonal[i] = z[i, i] }  // the diagonal is the same in either layout
-            z.withElements { dorgqr_(&size, &size, &size, $0.baseAddress, &size, &tau, &work, &lwork, &info) }
+            p.withElements { dorgqr_(&size, &size, &size, $0.baseAddress, &size, &tau, &work, &lwork, &info) }
             try checkLAPACK(info, "dorgqr") { "failed (info \($0))" }
-            try check(gsl_matrix_transpose(z.gsl), "gsl_matrix_transpose")  // back to row-major Q
-            q = z
             #else
             fatalError("unreachable: requireAvailable refused LAPACK")
             #endif
         }
-        for row in 0..<n {
-            q.withRow(row) { qRow in for column in 0..<n where rDiagonal[column] < 0 { qRow[column] = -qRow[column] } }
+        for row in 0..<n where reflections.signs[row] < 0 {
+            p.withRow(row) { r in for j in r.indices { r[j] = -r[j] } }
         }
-        return q
+        return p
     }
 }

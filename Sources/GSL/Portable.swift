@@ -7,59 +7,33 @@
 /// Sandybridge kernels instead of this machine's Haswell ones). Their design is therefore built
 /// here, at O(d³) scalar cost for d ≤ 256.
 public enum Portable {
-    /// A Haar orthogonal matrix (row-major n×n): the Q of Z = QR for an n×n standard Gaussian Z
-    /// drawn row by row from `stream` (the draws of ``Matrix/haarOrthogonal(dimension:stream:using:)``),
-    /// with R's diagonal made positive (Mezzadri 2007), by unblocked Householder reflections
-    /// (Golub and Van Loan, *Matrix Computations*, Algorithms 5.2.1 and 5.1.5). The QR with a
-    /// positive diagonal is unique, so this Q agrees with LAPACK's to rounding.
-    public static func haarOrthogonal(dimension n: Int, stream: RandomStream) -> [Double] {
-        precondition(n >= 1)
-        var a = [Double](repeating: 0, count: n * n), beta = [Double](repeating: 0, count: n)
-        var rDiagonal = [Double](repeating: 0, count: n), q = [Double](repeating: 0, count: n * n)
-        var w = [Double](repeating: 0, count: n)
-        a.withUnsafeMutableBufferPointer { a in
-            stream.fillGaussian(a)
-            // Column k of A below the diagonal becomes the Householder vector v (v_k = 1 implied
-            // by storing it whole) with H_k = I − β_k·v·vᵀ, H_k·A[k:, k] = r_kk·e₁.
-            for k in 0..<n {
-                var tail2 = 0.0
-                for i in (k + 1)..<n { tail2 += a[i * n + k] * a[i * n + k] }
-                let x0 = a[k * n + k], norm = (x0 * x0 + tail2).squareRoot()
-                let r = x0 >= 0 ? -norm : norm  // r_kk = −sign(x₀)‖x‖: no cancellation in v₀ = x₀ − r
-                rDiagonal[k] = r
-                guard norm > 0 else { beta[k] = 0; continue }
-                a[k * n + k] = x0 - r
-                beta[k] = 2 / ((x0 - r) * (x0 - r) + tail2)  // 2/‖v‖²
-                // A[k:, j] −= β·v·(vᵀA[k:, j]) for the columns right of k.
-                for j in (k + 1)..<n {
-                    var s = 0.0
-                    for i in k..<n { s += a[i * n + k] * a[i * n + j] }
-                    s *= beta[k]
-                    for i in k..<n { a[i * n + j] -= s * a[i * n + k] }
+    /// A Haar orthogonal matrix (row-major n×n): ``Matrix/haarOrthogonal(dimension:stream:using:)``'s
+    /// (the same ``HaarReflections``, the same draws), with the product H₀⋯H_{n−1} accumulated in
+    /// plain loops (Golub and Van Loan, *Matrix Computations*, Algorithm 5.1.5, backward:
+    /// Q ← Hₖ·Q acts on rows k… only), so it agrees with LAPACK's to rounding.
+    public static func haarOrthogonal(dimension n: Int, stream: RandomStream) throws -> [Double] {
+        let reflections = try HaarReflections(dimension: n, stream: stream)
+        var q = [Double](repeating: 0, count: n * n), w = [Double](repeating: 0, count: n)
+        reflections.vectors.withElements { v in
+            for i in 0..<n { q[i * n + i] = 1 }
+            for k in stride(from: n - 1, through: 0, by: -1) where reflections.tau[k] != 0 {
+                // vₖ is column k of the column-major reflections: v[k·n + i], i ≥ k.
+                // w = vₖᵀ·Q[k:, k:], then Q[k:, k:] −= τₖ·vₖ·w.
+                for j in k..<n { w[j] = 0 }
+                for i in k..<n {
+                    let vi = v[k * n + i]
+                    for j in k..<n { w[j] += vi * q[i * n + j] }
                 }
-            }
-            // Q = H₀·H₁·…·H_{n−1}·I, accumulated backwards: Q ← H_k·Q acts on rows k… only.
-            q.withUnsafeMutableBufferPointer { q in
-                w.withUnsafeMutableBufferPointer { w in
-                    for i in 0..<n { q[i * n + i] = 1 }
-                    for k in stride(from: n - 1, through: 0, by: -1) where beta[k] != 0 {
-                        // w = vᵀ·Q[k:, k:], then Q[k:, k:] −= β·v·w.
-                        for j in k..<n { w[j] = 0 }
-                        for i in k..<n {
-                            let vi = a[i * n + k]
-                            for j in k..<n { w[j] += vi * q[i * n + j] }
-                        }
-                        for i in k..<n {
-                            let s = beta[k] * a[i * n + k]
-                            for j in k..<n { q[i * n + j] -= s * w[j] }
-                        }
-                    }
+                for i in k..<n {
+                    let s = reflections.tau[k] * v[k * n + i]
+                    for j in k..<n { q[i * n + j] -= s * w[j] }
                 }
             }
         }
-        // R's diagonal positive: column k of Q times sign(r_kk).
-        for i in 0..<n { for k in 0..<n where rDiagonal[k] < 0 { q[i * n + k] = -q[i * n + k] } }
-        return q
+        // The result is (Q·diag(signs))ᵀ, as the library's: element (k, j) is signₖ·Q[j, k].
+        var p = [Double](repeating: 0, count: n * n)
+        for k in 0..<n { for j in 0..<n { p[k * n + j] = reflections.signs[k] * q[j * n + k] } }
+        return p
     }
 
     /// V·diag(x)·Vᵀ (row-major, V's columns the vectors), exactly symmetric: element (i, j) for

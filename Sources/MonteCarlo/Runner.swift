@@ -115,7 +115,7 @@ public struct Runner: Sendable {
 
     private func prepare<S: Study>(_ type: S.Type) throws -> RunStatistics {
         try requireMemory()
-        // The design too runs single-threaded BLAS and LAPACK (a Haar QR, say), as `replicate`
+        // The design too runs single-threaded BLAS and LAPACK (a Haar rotation's `dorgqr`, say), as `replicate`
         // and the workers do: its bits then never depend on what ran before in the process.
         BLAS.setThreads(1)
         // Cells are designed in parallel, each from its own stream (replication −1), so the

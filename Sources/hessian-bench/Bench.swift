@@ -110,7 +110,7 @@ struct HaarFloor: ParsableCommand {
             return times
         }
         if phases {
-            // The design of the bench's haar cell (Runner.prepare: the Haar QR, M = QΛQᵀ, the
+            // The design of the bench's haar cell (Runner.prepare: the Haar rotation, M = QΛQᵀ, the
             // diagonals and the theory), once per cell, before any replication.
             let json = """
                 {"study": "sqrt-law", "seed": 1, "replications": \(replications),

@@ -4,8 +4,8 @@ import MonteCarlo
 
 /// The fixed part of a dense `dynamics` cell (T8): H = QΛQᵀ and the noise covariance C/B with its
 /// symmetric square root, row-major d×d. Q is Haar from the cell's design stream
-/// (``Portable/haarOrthogonal(dimension:stream:)``: the draws sqrt-law's ``RotatedHessian``
-/// makes, factored in plain loops) with `rotation: "haar"`, else I; the noise's eigenvectors are Q, or with `noise: "misaligned"` an independent Haar Q′
+/// (``Portable/haarOrthogonal(dimension:stream:)``: the reflections sqrt-law's ``RotatedHessian``
+/// draws, multiplied out in plain loops) with `rotation: "haar"`, else I; the noise's eigenvectors are Q, or with `noise: "misaligned"` an independent Haar Q′
 /// drawn after Q. The noise's eigenvalues are qₖ = σₙ²λₖ^γ/B (γ = 1 unless `noise: "power"`).
 struct DenseModel: Sendable {
     let dimension: Int
@@ -20,8 +20,8 @@ struct DenseModel: Sendable {
         let lambda = cell[Dynamics.spectrum].values, d = lambda.count
         dimension = d
         // Portable: the chain amplifies H's last bits (see ``Portable``), so no BLAS makes them.
-        let q: [Double]? = cell[Dynamics.rotation] == .haar ? Portable.haarOrthogonal(dimension: d, stream: design) : nil
-        let qNoise: [Double]? = cell[Dynamics.noise] == .misaligned ? Portable.haarOrthogonal(dimension: d, stream: design) : q
+        let q: [Double]? = cell[Dynamics.rotation] == .haar ? try Portable.haarOrthogonal(dimension: d, stream: design) : nil
+        let qNoise: [Double]? = cell[Dynamics.noise] == .misaligned ? try Portable.haarOrthogonal(dimension: d, stream: design) : q
         let variances = lambda.map { Dynamics.noiseVariance(cell, $0) }
         /// V·diag(x)·Vᵀ; exactly diag(x) without a rotation.
         func compose(_ vectors: [Double]?, _ x: [Double]) -> [Double] {

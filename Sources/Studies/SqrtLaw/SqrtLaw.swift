@@ -67,8 +67,9 @@ public struct SqrtLaw: Study {
 
     /// d = the spectrum's count. Diagonal H: the eigenvalues (design), the set of distinct ones
     /// (init), two arrays of d per worker and the log-log fit of each replication. Haar: the
-    /// design keeps σH^(1−α/2) (d²) and three diagonals; preparing it holds three more d×d at
-    /// once (Z, Q, R of GSL's QR; then Q and the scratch of composing the factor kept); a
+    /// design keeps σH^(1−α/2) (d²) and three diagonals; preparing it holds at most three more
+    /// d×d at once (the reflections, Q and R of GSL's unpacking; then Q and the scratch of
+    /// composing the factor); a
     /// worker's ``FullSecondMoment`` reads the design's factor and holds four d×d (Ê, Ê^(1/2),
     /// the eigenvectors and the eigen scratch) and, with LAPACK, dsyevd's work array
     /// (1 + 6d + 2d²: two more d×d), the blocks Z and G (d × min(samples, 256), and the tail)
