@@ -51,4 +51,66 @@ public enum Portable {
         }
         return m
     }
+
+    /// A·B for n×n row-major A and B (Aᵀ or Bᵀ when asked): element (i, j) is Σₖ aᵢₖ·bₖⱼ summed
+    /// over k in order.
+    public static func product(_ a: [Double], _ b: [Double], n: Int, transposeA: Bool = false, transposeB: Bool = false) -> [Double] {
+        precondition(a.count == n * n && b.count == n * n)
+        var c = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n {
+                var s = 0.0
+                for k in 0..<n { s += (transposeA ? a[k * n + i] : a[i * n + k]) * (transposeB ? b[j * n + k] : b[k * n + j]) }
+                c[i * n + j] = s
+            }
+        }
+        return c
+    }
+
+    /// The eigenvalues (ascending) and eigenvectors (the columns of a row-major n×n V) of the
+    /// symmetric n×n `a`, by the cyclic Jacobi method (Golub and Van Loan, *Matrix Computations*,
+    /// §8.5; the stopping rule of Numerical Recipes' `jacobi`): sweeps of plane rotations
+    /// J(p, q, θ), each chosen by the symmetric 2×2 Schur decomposition (τ = (a_qq − a_pp)/(2a_pq),
+    /// t = sign(τ)/(|τ| + √(1 + τ²)), c = 1/√(1 + t²), s = t·c) so that A ← JᵀAJ has a_pq = 0,
+    /// a_pp − t·a_pq and a_qq + t·a_pq on its diagonal, and V ← VJ. From the fourth sweep an a_pq
+    /// too small to change a_pp or a_qq at 100 times its size is set to zero; it stops when every
+    /// off-diagonal element is zero (quadratic convergence: a few sweeps; at most 100).
+    /// Eigenvalues are found to about ε·‖A‖ absolutely, as LAPACK's are. O(n³) per sweep: for
+    /// the small matrices whose decompositions decide a solver's path (T8's fixed point).
+    public static func symmetricEigen(_ a: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
+        precondition(a.count == n * n)
+        var a = a, v = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { v[i * n + i] = 1 }
+        for sweep in 0..<100 {
+            guard (0..<n).contains(where: { i in (0..<n).contains { j in j != i && a[i * n + j] != 0 } }) else { break }
+            for p in 0..<n {
+                for q in (p + 1)..<n where a[p * n + q] != 0 {
+                    let apq = a[p * n + q], g = 100 * abs(apq)
+                    if sweep > 3 && abs(a[p * n + p]) + g == abs(a[p * n + p]) && abs(a[q * n + q]) + g == abs(a[q * n + q]) {
+                        (a[p * n + q], a[q * n + p]) = (0, 0)
+                        continue
+                    }
+                    let tau = (a[q * n + q] - a[p * n + p]) / (2 * apq)
+                    let t = tau >= 0 ? 1 / (tau + (1 + tau * tau).squareRoot()) : -1 / (-tau + (1 + tau * tau).squareRoot())
+                    let c = 1 / (1 + t * t).squareRoot(), s = t * c
+                    a[p * n + p] -= t * apq
+                    a[q * n + q] += t * apq
+                    (a[p * n + q], a[q * n + p]) = (0, 0)
+                    for k in 0..<n where k != p && k != q {
+                        let (x, y) = (a[k * n + p], a[k * n + q])
+                        let (xp, yq) = (c * x - s * y, s * x + c * y)
+                        (a[k * n + p], a[p * n + k], a[k * n + q], a[q * n + k]) = (xp, xp, yq, yq)
+                    }
+                    for k in 0..<n {
+                        let (x, y) = (v[k * n + p], v[k * n + q])
+                        (v[k * n + p], v[k * n + q]) = (c * x - s * y, s * x + c * y)
+                    }
+                }
+            }
+        }
+        let order = (0..<n).sorted { (a[$0 * n + $0], $0) < (a[$1 * n + $1], $1) }
+        var vectors = [Double](repeating: 0, count: n * n)
+        for (column, k) in order.enumerated() { for i in 0..<n { vectors[i * n + column] = v[i * n + k] } }
+        return (order.map { a[$0 * n + $0] }, vectors)
+    }
 }

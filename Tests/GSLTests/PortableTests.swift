@@ -59,4 +59,45 @@ struct PortableTests {
             }
         }
     }
+
+    /// By hand: [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; with Aᵀ [[26, 30], [38, 44]];
+    /// with Bᵀ [[17, 23], [39, 53]].
+    @Test func productByHand() {
+        let a: [Double] = [1, 2, 3, 4], b: [Double] = [5, 6, 7, 8]
+        #expect(Portable.product(a, b, n: 2) == [19, 22, 43, 50])
+        #expect(Portable.product(a, b, n: 2, transposeA: true) == [26, 30, 38, 44])
+        #expect(Portable.product(a, b, n: 2, transposeB: true) == [17, 23, 39, 53])
+    }
+
+    /// Jacobi by hand: [[2, 1], [1, 2]] has eigenvalues 1 and 3, eigenvectors (1, −1)/√2 and
+    /// (1, 1)/√2 (one rotation by 45° diagonalises it). A diagonal matrix comes back sorted and
+    /// untouched. On a random symmetric 30×30 (mixed signs, a repeated eigenvalue): the
+    /// eigenvalues against LAPACK's (or GSL's) within 30·ε·‖A‖_F. V is a product of rotations,
+    /// each orthogonal to rounding; every column meets n − 1 of them per sweep, and Jacobi takes
+    /// well under 10 sweeps here, so VᵀV = I within 10·n·ε and V·diag(λ)·Vᵀ = A within
+    /// 10·n·ε·‖A‖_F.
+    @Test func jacobiEigenDecomposition() throws {
+        let (values, vectors) = Portable.symmetricEigen([2, 1, 1, 2], n: 2)
+        #expect(abs(values[0] - 1) < 1e-15 && abs(values[1] - 3) < 1e-15)
+        let r = 0.5.squareRoot()
+        #expect(abs(abs(vectors[0]) - r) < 1e-15 && abs(vectors[0] + vectors[2]) < 1e-15, "(1, −1)/√2: \(vectors)")
+        #expect(abs(abs(vectors[1]) - r) < 1e-15 && abs(vectors[1] - vectors[3]) < 1e-15, "(1, 1)/√2: \(vectors)")
+        let sorted = Portable.symmetricEigen([5, 0, 0, 0, -1, 0, 0, 0, 2], n: 3)
+        #expect(sorted.values == [-1, 2, 5])
+        #expect(sorted.vectors == [0, 0, 1, 1, 0, 0, 0, 1, 0])
+        let d = 30
+        let v = try Portable.haarOrthogonal(dimension: d, stream: try RandomStream(seed: 21))
+        let lambda: [Double] = (0..<d).map { $0 == 7 ? 0.5 : 0.37 * Double($0 - 12) }
+        let a = Portable.compose(vectors: v, values: lambda)
+        let (found, u) = Portable.symmetricEigen(a, n: d)
+        let norm = a.reduce(0) { $0 + $1 * $1 }.squareRoot(), bound = 30 * 2.2e-16 * norm, rotations = 10 * Double(d) * 2.2e-16
+        let library = try SymmetricEigen(dimension: d)
+        try library.decompose(try Matrix(rows: d, columns: d, elements: a))
+        for (x, y) in zip(found, library.values.elements) { #expect(abs(x - y) <= bound, "\(x) against \(y)") }
+        let back = Portable.compose(vectors: u, values: found), identity = Portable.product(u, u, n: d, transposeA: true)
+        for k in 0..<(d * d) {
+            #expect(abs(back[k] - a[k]) <= rotations * norm)
+            #expect(abs(identity[k] - (k % (d + 1) == 0 ? 1 : 0)) <= rotations)
+        }
+    }
 }

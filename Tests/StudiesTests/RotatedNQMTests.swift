@@ -12,18 +12,14 @@ import Testing
 struct RotatedNQMTests {
     static let bound = 4.5
 
-    /// A symmetric positive definite d×d matrix V·diag(x)·Vᵀ with V Haar from `seed`.
-    static func rotated(_ x: [Double], seed: UInt32) throws -> Matrix {
-        let q = try Matrix.haarOrthogonal(dimension: x.count, stream: RandomStream(seed: seed))
-        let result = try Matrix(rows: x.count, columns: x.count), scratch = try Matrix(rows: x.count, columns: x.count)
-        try SymmetricEigen.compose(vectors: q, values: x, into: result, scratch: scratch)
-        try result.symmetrizeFromLower()
-        return result
+    /// A symmetric positive definite d×d matrix V·diag(x)·Vᵀ (row-major) with V Haar from `seed`.
+    static func rotated(_ x: [Double], seed: UInt32) throws -> [Double] {
+        Portable.compose(vectors: try Portable.haarOrthogonal(dimension: x.count, stream: RandomStream(seed: seed)), values: x)
     }
 
-    static func diagonal(_ x: [Double]) throws -> Matrix {
-        let m = try Matrix(rows: x.count, columns: x.count)
-        for i in x.indices { m[i, i] = x[i] }
+    static func diagonal(_ x: [Double]) -> [Double] {
+        var m = [Double](repeating: 0, count: x.count * x.count)
+        for i in x.indices { m[i * x.count + i] = x[i] }
         return m
     }
 
@@ -33,8 +29,8 @@ struct RotatedNQMTests {
         let h = [0.01, 0.3, 2, 15, 60, 140], (eta, sigma2, batch) = (0.01, 4e-6, 2.0)
         let q = h.map { sigma2 * $0 / batch }
         for beta1 in [0.0, 0.9] {
-            let model = try RotatedNQM(hessian: Self.diagonal(h), noise: Self.diagonal(q), eta: eta, beta1: beta1, eps: 1e-8)
-            let (u, state) = try #require(try model.fixedPoint())
+            let model = RotatedNQM(hessian: Self.diagonal(h), noise: Self.diagonal(q), eta: eta, beta1: beta1, eps: 1e-8)
+            let (u, state) = try #require(model.fixedPoint())
             for i in h.indices {
                 let scalar = NoisyQuadratic(h: h[i], noiseVariance: q[i], beta1: beta1)
                 let expected = try #require(scalar.fixedPoint(learningRate: eta, epsilon: 1e-8))
@@ -43,8 +39,8 @@ struct RotatedNQMTests {
                 #expect(abs(state.covariance[i * h.count + i] / variance - 1) < 1e-7, "β₁ \(beta1) Var(δ)[\(i)]")
             }
         }
-        let sgd = try RotatedNQM(hessian: Self.diagonal(h), noise: Self.diagonal(q), eta: eta, beta1: 0, eps: 0)
-        let state = try #require(try sgd.stationary(preconditioner: [Double](repeating: 1, count: h.count)))
+        let sgd = RotatedNQM(hessian: Self.diagonal(h), noise: Self.diagonal(q), eta: eta, beta1: 0, eps: 0)
+        let state = try #require(sgd.stationary(preconditioner: [Double](repeating: 1, count: h.count)))
         for i in h.indices {
             let expected = eta * q[i] / (h[i] * (2 - eta * h[i]))  // ησₙ²/(B(2 − ηh))
             #expect(abs(state.covariance[i * h.count + i] / expected - 1) < 1e-12, "SGD Var(δ)[\(i)]")
@@ -59,15 +55,15 @@ struct RotatedNQMTests {
         let hessian = try Self.rotated([0.5, 3, 9], seed: 7), noise = try Self.rotated([0.2, 1, 0.05], seed: 8)
         let p = [1.3, 0.7, 2.1]
         for beta1 in [0.0, 0.6] {
-            let model = try RotatedNQM(hessian: hessian, noise: noise, eta: eta, beta1: beta1, eps: 0)
-            let state = try #require(try model.stationary(preconditioner: p))
+            let model = RotatedNQM(hessian: hessian, noise: noise, eta: eta, beta1: beta1, eps: 0)
+            let state = try #require(model.stationary(preconditioner: p))
             // x = (δ, m): m' = β₁m + (1−β₁)(Hδ + ξ), δ' = δ − ηP⁻¹m'.
             let n = 2 * d
             var a = [Double](repeating: 0, count: n * n), b = [Double](repeating: 0, count: n * d)
             for i in 0..<d {
                 for j in 0..<d {
-                    a[(d + i) * n + j] = (1 - beta1) * hessian[i, j]
-                    a[i * n + j] = (i == j ? 1 : 0) - eta / p[i] * (1 - beta1) * hessian[i, j]
+                    a[(d + i) * n + j] = (1 - beta1) * hessian[i * d + j]
+                    a[i * n + j] = (i == j ? 1 : 0) - eta / p[i] * (1 - beta1) * hessian[i * d + j]
                 }
                 a[(d + i) * n + d + i] = beta1
                 a[i * n + d + i] = -eta / p[i] * beta1
@@ -75,7 +71,7 @@ struct RotatedNQMTests {
                 b[i * d + i] = -eta / p[i] * (1 - beta1)
             }
             var q = [Double](repeating: 0, count: n * n)  // B·C·Bᵀ
-            for i in 0..<n { for j in 0..<n { for k in 0..<d { for l in 0..<d { q[i * n + j] += b[i * d + k] * noise[k, l] * b[j * d + l] } } } }
+            for i in 0..<n { for j in 0..<n { for k in 0..<d { for l in 0..<d { q[i * n + j] += b[i * d + k] * noise[k * d + l] * b[j * d + l] } } } }
             var s = [Double](repeating: 0, count: n * n)
             for _ in 0..<5000 {
                 var next = q

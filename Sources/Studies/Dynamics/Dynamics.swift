@@ -365,14 +365,12 @@ public struct Dynamics: Study {
         (steps, burnIn) = (cell[Self.steps], cell[Self.burnIn])
         (stabilityLimit, crossover) = (Self.stabilityLimit(cell), Self.crossover(cell))
         let d = model.dimension
-        let solver = try RotatedNQM(hessian: Matrix(rows: d, columns: d, elements: model.hessian),
-                                    noise: Matrix(rows: d, columns: d, elements: model.noiseCovariance),
-                                    eta: eta, beta1: beta1, eps: eps)
+        let solver = RotatedNQM(hessian: model.hessian, noise: model.noiseCovariance, eta: eta, beta1: beta1, eps: eps)
         // SGD: P = I exactly (its step is η·g); RMSProp, Adam: T8's fixed point; AdaBelief: none.
         var state: RotatedNQM.State?, u: [Double]?
         switch optimizer {
-        case .sgd: state = try solver.stationary(preconditioner: [Double](repeating: 1, count: d))
-        case .rmsprop, .adam: if let found = try solver.fixedPoint() { (u, state) = (found.u, found.state) }
+        case .sgd: state = solver.stationary(preconditioner: [Double](repeating: 1, count: d))
+        case .rmsprop, .adam: if let found = solver.fixedPoint() { (u, state) = (found.u, found.state) }
         case .adabelief: break
         }
         let p: [Double]? = optimizer == .sgd ? [Double](repeating: 1, count: d) : u.map { $0.map { $0 + eps } }

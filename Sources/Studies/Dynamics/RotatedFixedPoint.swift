@@ -33,27 +33,24 @@ import GSL
 /// For RMSProp with a rotated H the fixed point is usually pressed against the edge (one mode of
 /// K at η·κ ≈ 2 − 10⁻⁴ dominating E[ggᵀ]), where LM crawls along a valley (|φ| still ≈ 1.9 after
 /// 400 iterations); then ``scaleAndShape(from:_:)`` takes over. Where neither converges the
-/// solver returns nil and the cell's rows keep no theory (one RMSProp cell of
-/// `dynamics-rotated`, misaligned noise, β₂ = 0.999: its own Haar draws). Each evaluation is O(d³): BLAS-3 products and one symmetric
-/// eigen-decomposition (LAPACK dsyevd). It starts where every pᵢ ≥ 2η·λ_max(H)/L (stable by
-/// construction).
+/// solver returns nil and the cell's rows keep no theory. Each evaluation is O(d³): products
+/// and a Jacobi eigen-decomposition in plain loops (``Portable``), not BLAS and LAPACK, because
+/// the path of the iteration, and whether it converges, turns on the last bits of every
+/// evaluation next to the edge: with LAPACK a cell converged under one CPU's OpenBLAS kernels
+/// and not under another's. It starts where every pᵢ ≥ 2η·λ_max(H)/L (stable by construction).
 /// At diagonal H and C it reduces to T5's per-coordinate fixed point (tested).
 final class RotatedNQM {
     let dimension: Int
-    /// H and the noise covariance C/B, row-major, symmetric.
-    let hessian: Matrix, noise: Matrix
+    /// H and the noise covariance C/B, row-major d×d, symmetric.
+    let hessian: [Double], noise: [Double]
     let eta: Double, beta1: Double, eps: Double
     /// L = 2(1+β₁)/(1−β₁).
     var limit: Double { 2 * (1 + beta1) / (1 - beta1) }
-    private let eigen: SymmetricEigen
-    private let a: Matrix, b: Matrix, c: Matrix
 
-    init(hessian: Matrix, noise: Matrix, eta: Double, beta1: Double, eps: Double) throws {
-        dimension = hessian.rows
+    init(hessian: [Double], noise: [Double], eta: Double, beta1: Double, eps: Double) {
+        dimension = Int(Double(hessian.count).squareRoot())
+        precondition(hessian.count == dimension * dimension && noise.count == hessian.count)
         (self.hessian, self.noise, self.eta, self.beta1, self.eps) = (hessian, noise, eta, beta1, eps)
-        eigen = try SymmetricEigen(dimension: dimension)
-        (a, b, c) = try (Matrix(rows: dimension, columns: dimension), Matrix(rows: dimension, columns: dimension),
-                         Matrix(rows: dimension, columns: dimension))
     }
 
     /// The stationary state with the preconditioner frozen at diag(`p`): Σ = Cov(δ), diag E[ggᵀ]
@@ -64,39 +61,28 @@ final class RotatedNQM {
         let sharpness: Double
     }
 
-    func stationary(preconditioner p: [Double]) throws -> State? {
+    func stationary(preconditioner p: [Double]) -> State? {
         let d = dimension
         guard p.allSatisfy({ $0 > 0 && $0.isFinite }) else { return nil }
         let s = p.map { 1 / $0.squareRoot() }
-        // a ← K = P^(−1/2)HP^(−1/2); decompose.
-        hessian.withElements { h in a.withElements { k in for i in 0..<d { for j in 0..<d { k[i * d + j] = h[i * d + j] * s[i] * s[j] } } } }
-        try eigen.decompose(a)
-        let kappa = eigen.values.elements
+        /// P^(−1/2)·X·P^(−1/2).
+        func scaled(_ x: [Double]) -> [Double] { (0..<(d * d)).map { x[$0] * s[$0 / d] * s[$0 % d] } }
+        // K = P^(−1/2)HP^(−1/2) = U·diag(κ)·Uᵀ.
+        let (kappa, u) = Portable.symmetricEigen(scaled(hessian), n: d)
         guard let low = kappa.first, low > 0, eta * kappa.last! < limit else { return nil }
-        let u = eigen.vectors
-        // C̃ = Uᵀ·(P^(−1/2)(C/B)P^(−1/2))·U, through a and b.
-        noise.withElements { n in a.withElements { m in for i in 0..<d { for j in 0..<d { m[i * d + j] = n[i * d + j] * s[i] * s[j] } } } }
-        try BLAS.gemm(1, a, u, 0, b)
-        try BLAS.gemm(1, u, transposeA: true, b, 0, a)
-        // Y_ab = C̃_ab·s(κ_a, κ_b), in a.
-        var unit = [Double](repeating: 0, count: d * d)
+        // C̃ = Uᵀ·(P^(−1/2)(C/B)P^(−1/2))·U.
+        var y = Portable.product(u, Portable.product(scaled(noise), u, n: d), n: d, transposeA: true)
+        // Y_ab = C̃_ab·s(κ_a, κ_b).
         for i in 0..<d { for j in i..<d {
             guard let value = modePairVariance(kappa[i], kappa[j]) else { return nil }
-            (unit[i * d + j], unit[j * d + i]) = (value, value)
+            (y[i * d + j], y[j * d + i]) = (y[i * d + j] * value, y[j * d + i] * value)
         } }
-        a.withElements { y in for k in 0..<(d * d) { y[k] *= unit[k] } }
-        // Σ = P^(−1/2)·U·Y·Uᵀ·P^(−1/2), in c.
-        try BLAS.gemm(1, u, a, 0, b)
-        try BLAS.gemm(1, b, u, transposeB: true, 0, c)
-        c.withElements { sigma in for i in 0..<d { for j in 0..<d { sigma[i * d + j] *= s[i] * s[j] } } }
+        // Σ = P^(−1/2)·U·Y·Uᵀ·P^(−1/2).
+        let sigma = scaled(Portable.product(Portable.product(u, y, n: d), u, n: d, transposeB: true))
         // diag(HΣH)ᵢ = Σⱼ (HΣ)ᵢⱼHᵢⱼ (H symmetric), plus (C/B)ᵢᵢ.
-        try BLAS.gemm(1, hessian, c, 0, b)
-        var second = [Double](repeating: 0, count: d)
-        b.withElements { hs in hessian.withElements { h in
-            for i in 0..<d { var sum = 0.0; for j in 0..<d { sum += hs[i * d + j] * h[i * d + j] }; second[i] = sum }
-        } }
-        for i in 0..<d { second[i] += noise[i, i] }
-        return State(covariance: c.elements, secondMoment: second, sharpness: eta * kappa.last!)
+        let hs = Portable.product(hessian, sigma, n: d)
+        let second = (0..<d).map { i in (0..<d).reduce(0.0) { $0 + hs[i * d + $1] * hessian[i * d + $1] } + noise[i * d + i] }
+        return State(covariance: sigma, secondMoment: second, sharpness: eta * kappa.last!)
     }
 
     /// s(κ_a, κ_b): the (1, 1) entry of S = A_a·S·A_bᵀ + b·bᵀ (4×4 system), nil if singular.
@@ -121,14 +107,13 @@ final class RotatedNQM {
 
     /// The fixed point uᵢ² = (E[ggᵀ])ᵢᵢ at p = u + ε, with its stationary state; nil if no stable
     /// fixed point was reached.
-    func fixedPoint() throws -> (u: [Double], state: State)? {
+    func fixedPoint() -> (u: [Double], state: State)? {
         let d = dimension
         // Start where every p ≥ 2η·λ_max(H)/L: η·λ_max(K) ≤ L/2.
-        try eigen.decompose(hessian)
-        let floor = 2 * eta * eigen.values.elements.last! / limit
-        var l = (0..<d).map { log(max(noise[$0, $0].squareRoot(), floor)) }
-        func residual(_ l: [Double]) throws -> ([Double], State)? {
-            guard let state = try stationary(preconditioner: l.map { exp($0) + eps }) else { return nil }
+        let floor = 2 * eta * Portable.symmetricEigen(hessian, n: d).values.last! / limit
+        var l = (0..<d).map { log(max(noise[$0 * d + $0].squareRoot(), floor)) }
+        func residual(_ l: [Double]) -> ([Double], State)? {
+            guard let state = stationary(preconditioner: l.map { exp($0) + eps }) else { return nil }
             return (zip(state.secondMoment, l).map { 0.5 * log($0) - $1 }, state)
         }
         // Nonlinear Gauss–Seidel: each coordinate's equation φᵢ = 0 solved by bisection in ℓᵢ with
@@ -137,28 +122,28 @@ final class RotatedNQM {
         for _ in 0..<20 {
             var worst = 0.0
             for i in 0..<d {
-                func phi(_ x: Double) throws -> Double? {
+                func phi(_ x: Double) -> Double? {
                     var trial = l
                     trial[i] = x
-                    return try residual(trial)?.0[i]
+                    return residual(trial)?.0[i]
                 }
-                guard let current = try phi(l[i]) else { return nil }
+                guard let current = phi(l[i]) else { return nil }
                 worst = max(worst, abs(current))
                 var (low, high, widen) = (l[i], l[i], 0.25)
                 if current > 0 {
-                    while true { high += widen; widen *= 2; guard widen < 1e4 else { return nil }; if let f = try phi(high), f < 0 { break } }
+                    while true { high += widen; widen *= 2; guard widen < 1e4 else { return nil }; if let f = phi(high), f < 0 { break } }
                 } else {
-                    while true { low -= widen; widen *= 2; guard widen < 1e4 else { return nil }; if let f = try phi(low), f <= 0 { continue }; break }
+                    while true { low -= widen; widen *= 2; guard widen < 1e4 else { return nil }; if let f = phi(low), f <= 0 { continue }; break }
                 }
                 for _ in 0..<48 where high - low > 1e-12 {
                     let middle = (low + high) / 2
-                    if let f = try phi(middle), f < 0 { high = middle } else { low = middle }
+                    if let f = phi(middle), f < 0 { high = middle } else { low = middle }
                 }
                 l[i] = high
             }
             if worst < 1e-6 { break }
         }
-        guard var (r, state) = try residual(l) else { return nil }
+        guard var (r, state) = residual(l) else { return nil }
         func norm(_ r: [Double]) -> Double { r.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         // Levenberg–Marquardt (Newton's method as the damping μ → 0), with a forward-difference
         // Jacobian J: (JᵀJ + μ·diag(JᵀJ))Δ = −Jᵀφ, μ shrunk after a step that lowers |φ|₂ and
@@ -172,7 +157,7 @@ final class RotatedNQM {
             for j in 0..<d {
                 var shifted = l
                 shifted[j] += step
-                guard let (rj, _) = try residual(shifted) else { return nil }
+                guard let (rj, _) = residual(shifted) else { return nil }
                 for i in 0..<d { jacobian[i * d + j] = (rj[i] - r[i]) / step }
             }
             var normal = [Double](repeating: 0, count: d * d), gradient = [Double](repeating: 0, count: d)
@@ -186,7 +171,7 @@ final class RotatedNQM {
                 for i in 0..<d { a[i * d + i] += mu * max(normal[i * d + i], 1e-300) }
                 if solveLinear(&a, &delta, d) {
                     let trial = zip(l, delta).map { $0 + $1 }
-                    if let (rt, st) = try residual(trial), norm(rt) < size {
+                    if let (rt, st) = residual(trial), norm(rt) < size {
                         (l, r, state, accepted) = (trial, rt, st, true)
                         mu = max(mu / 4, 1e-15)
                         break
@@ -197,7 +182,7 @@ final class RotatedNQM {
             if !accepted { break }
         }
         if r.map(abs).max()! < 1e-10 { return (l.map(exp), state) }
-        return try scaleAndShape(from: l, residual)
+        return scaleAndShape(from: l, residual)
     }
 
     /// The fallback for a fixed point pressed against the stability edge, where one mode of K
@@ -208,26 +193,26 @@ final class RotatedNQM {
     /// (2 − η·λ_max(K) ~ 10⁻⁴) stalls it near 10⁻⁹, and its linear rate can be slow (thousands
     /// of sweeps), so after at most 6000 the best point is accepted below 10⁻⁷ (u to 10⁻⁷
     /// relative, far below any MCSE).
-    private func scaleAndShape(from start: [Double], _ residual: ([Double]) throws -> ([Double], State)?) throws -> (u: [Double], state: State)? {
+    private func scaleAndShape(from start: [Double], _ residual: ([Double]) -> ([Double], State)?) -> (u: [Double], state: State)? {
         var l = start, omega = 1.0, previous = Double.infinity
         var best: (l: [Double], state: State?, size: Double) = (start, nil, .infinity)
-        func meanResidual(_ c: Double) throws -> Double? {
-            guard let (r, _) = try residual(l.map { $0 + c }) else { return nil }
+        func meanResidual(_ c: Double) -> Double? {
+            guard let (r, _) = residual(l.map { $0 + c }) else { return nil }
             return r.reduce(0, +) / Double(r.count)
         }
         for _ in 0..<6000 {
             var (low, high, widen) = (0.0, 0.0, 1e-4)
-            if let m = try meanResidual(0), m < 0 {
-                while true { low -= widen; widen *= 2; guard widen < 1e4 else { return nil }; if let m = try meanResidual(low), m < 0 { continue }; break }
+            if let m = meanResidual(0), m < 0 {
+                while true { low -= widen; widen *= 2; guard widen < 1e4 else { return nil }; if let m = meanResidual(low), m < 0 { continue }; break }
             } else {
-                while true { high += widen; widen *= 2; guard widen < 1e4 else { return nil }; if let m = try meanResidual(high), m < 0 { break } }
+                while true { high += widen; widen *= 2; guard widen < 1e4 else { return nil }; if let m = meanResidual(high), m < 0 { break } }
             }
             for _ in 0..<60 where high - low > 1e-14 {
                 let middle = (low + high) / 2
-                if let m = try meanResidual(middle), m < 0 { high = middle } else { low = middle }
+                if let m = meanResidual(middle), m < 0 { high = middle } else { low = middle }
             }
             l = l.map { $0 + high }
-            guard let (r, state) = try residual(l) else { return nil }
+            guard let (r, state) = residual(l) else { return nil }
             let size = r.map(abs).max()!
             if size < best.size { best = (l, state, size) }
             if size < 1e-11 { return (l.map(exp), state) }
