@@ -19,11 +19,9 @@ void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
              double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 
-/// QR factorisation A = Q·R (blocked Householder): R above the diagonal, the reflectors below.
-void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
-             double *work, const int *lwork, int *info);
-
-/// Forms the m×n matrix Q with orthonormal columns from dgeqrf's reflectors, in place.
+/// Forms the m×n matrix Q = H₁⋯H_k with orthonormal columns from k Householder reflectors
+/// Hᵢ = I − τᵢ·vᵢ·vᵢᵀ stored below the diagonal as `dgeqrf` leaves them (vᵢ's leading 1
+/// implied), in place.
 void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda, const double *tau,
              double *work, const int *lwork, int *info);
 
