@@ -97,8 +97,11 @@ public enum EstimateText {
 
         func fixed(_ x: Double) -> String { EstimateText.fixed(x / pow(10, Double(exponent)), decimals: decimals) }
 
+        /// The power of ten appended: "(3.142 ± 0.012)·10⁻⁸" around an estimate and its MCSE,
+        /// "[3.117, 3.166]·10⁻⁸" after an interval, "3.140·10⁻⁸" after a lone number.
         func wrap(_ text: String) -> String {
-            exponent == 0 ? text : (text.hasPrefix("[") ? "\(text)·10\(superscript(exponent))" : "(\(text))·10\(superscript(exponent))")
+            guard exponent != 0 else { return text }
+            return (text.contains(" ± ") ? "(\(text))" : text) + "·10\(superscript(exponent))"
         }
     }
 

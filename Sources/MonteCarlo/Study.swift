@@ -153,20 +153,12 @@ public enum MemoryBudget {
     public static func require(bytes: Double, for parameter: String, _ what: String) throws(CellError) {
         guard bytes <= physicalBytes else {
             throw CellError(parameter: parameter,
-                            message: "\(what): \(gigabytes(bytes)) GB, more than this machine's \(gigabytes(physicalBytes)) GB")
+                            message: "\(what): \(describe(bytes)), more than this machine's \(describe(physicalBytes))")
         }
     }
 
-    /// Bytes in GB for messages: one decimal below 100 GB, whole GB up to 10¹⁵ GB, then in
-    /// exponent form (never through `Int`, which a product of config numbers could overflow).
-    static func gigabytes(_ bytes: Double) -> String {
-        let gb = bytes / 1e9
-        if gb < 100 { return String(format: "%.1f", gb) }
-        if gb < 1e15 { return String(format: "%.0f", gb) }
-        return String(format: "%.1e", gb)
-    }
-
-    /// Bytes for people: "730 GB", "12 MB", "3.4 kB".
+    /// Bytes for people: "730 GB", "12 MB", "3.4 kB", "2.4·10¹¹ GB" (never through `Int` above
+    /// 1 kB, where a product of config numbers could overflow it).
     public static func describe(_ bytes: Double) -> String {
         for (unit, size) in [("GB", 1e9), ("MB", 1e6), ("kB", 1e3)] where bytes >= size {
             return EstimateText.significant(bytes / size, digits: 2) + " " + unit

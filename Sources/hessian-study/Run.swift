@@ -38,11 +38,13 @@ extension HessianStudy {
             }
         }
 
-        /// (K, N) from "K/N", 1 ≤ K ≤ N.
+        /// (K, N) from "K/N", 1 ≤ K ≤ N, each written in decimal digits alone ("1//4", "+1/4" and
+        /// " 1/4" are refused).
         func shardNumbers() throws -> (Int, Int)? {
             guard let shard else { return nil }
-            let parts = shard.split(separator: "/")
-            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 1_000_000, (1...n).contains(k) else {
+            let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }),
+                  let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 1_000_000, (1...n).contains(k) else {
                 throw ValidationError("--shard: must be K/N with 1 ≤ K ≤ N, got \(shard)")
             }
             return (k, n)

@@ -16,6 +16,9 @@ struct EstimateTextTests {
         // The same carry where 100·10⁻⁶ falls just below 10⁻⁴ in doubles (a committed MCSE).
         #expect(EstimateText.estimate(-0.4487910150476093, mcse: 9.954429548677147e-05) == "-0.44879 ± 0.00010")
         #expect(EstimateText.like(0.7615, estimate: 0.76161, mcse: 0.0001237) == "0.76150")
+        // A lone number takes the estimate's power of ten without parentheses.
+        #expect(EstimateText.like(5.2749e-4, estimate: 5.28e-4, mcse: 1.2e-7) == "5.2749·10⁻⁴")
+        #expect(EstimateText.interval(3.14159e-8, mcse: 1.234e-10, replications: 1000) == "[3.117, 3.166]·10⁻⁸")
     }
 
     /// Intervals use Student's t with R − 1 degrees of freedom: t₀.₉₇₅,₃₁ = 2.0395.

@@ -42,7 +42,9 @@ struct CommandTests {
         #expect(written.isEmpty, "\(what): left \(written)")
     }
 
-    @Test(arguments: [["run"], ["run", "x.json", "--threads", "0"], ["frobnicate"], ["run", "x.json", "--bogus"]])
+    @Test(arguments: [["run"], ["run", "x.json", "--threads", "0"], ["frobnicate"], ["run", "x.json", "--bogus"],
+                      ["run", "x.json", "--shard", "1//4"], ["run", "x.json", "--shard", "+1/4"], ["run", "x.json", "--shard", "1/4/"],
+                      ["run", "x.json", "--shard", "0/4"], ["run", "x.json", "--shard", "5/4"], ["run", "x.json", "--shard", " 1/4"]])
     func usageErrorsExitTwo(arguments: [String]) throws {
         let result = try hessianStudy(arguments)
         #expect(result.status == 2, "\(arguments): \(result.status) \(result.err)")

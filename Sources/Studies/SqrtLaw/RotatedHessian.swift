@@ -44,7 +44,8 @@ public final class FullSecondMoment {
     /// Whether Ê is formed as M·(Σ z·zᵀ)·M (n > 2d) rather than as Σ (Mz)(Mz)ᵀ.
     let factored: Bool
     let factor: Matrix
-    let z: Matrix, g: Matrix
+    /// A block of standard normals, and (direct form only) its gradients G = M·Z.
+    let z: Matrix, g: Matrix?
     /// The last partial block, when `blockSize` does not divide `samples`.
     let zTail: Matrix?, gTail: Matrix?
     let secondMoment: Matrix
@@ -67,9 +68,9 @@ public final class FullSecondMoment {
         self.factor = factor
         let b = min(samples, Self.blockSize), tail = samples % b
         z = try Matrix(rows: d, columns: b)
-        g = try Matrix(rows: d, columns: b)
+        g = self.factored ? nil : try Matrix(rows: d, columns: b)
         zTail = tail > 0 ? try Matrix(rows: d, columns: tail) : nil
-        gTail = tail > 0 ? try Matrix(rows: d, columns: tail) : nil
+        gTail = tail > 0 && !self.factored ? try Matrix(rows: d, columns: tail) : nil
         secondMoment = try Matrix(rows: d, columns: d)
         root = try Matrix(rows: d, columns: d)
         eigen = try SymmetricEigen(dimension: d)
@@ -81,7 +82,7 @@ public final class FullSecondMoment {
     public func estimate(_ stream: RandomStream) throws -> Matrix {
         secondMoment.setZero()
         for _ in 0..<(samples / z.columns) { try accumulate(z, g, stream) }
-        if let zTail, let gTail { try accumulate(zTail, gTail, stream) }
+        if let zTail { try accumulate(zTail, gTail, stream) }
         if factored {
             // secondMoment holds S = Σ z·zᵀ (lower); Ê = M·S·M, through `root` as scratch.
             try secondMoment.symmetrizeFromLower()
@@ -93,13 +94,14 @@ public final class FullSecondMoment {
         return secondMoment
     }
 
-    private func accumulate(_ z: Matrix, _ g: Matrix, _ stream: RandomStream) throws {
+    /// One block: S += Z·Zᵀ (factored), or G = M·Z and Ê += G·Gᵀ (direct, `g` given).
+    private func accumulate(_ z: Matrix, _ g: Matrix?, _ stream: RandomStream) throws {
         stream.fillGaussian(z)
-        if factored {
-            try BLAS.syrk(1, z, 1, secondMoment)
-        } else {
+        if let g {
             try BLAS.gemm(1, factor, z, 0, g)
             try BLAS.syrk(1, g, 1, secondMoment)
+        } else {
+            try BLAS.syrk(1, z, 1, secondMoment)
         }
     }
 

@@ -72,16 +72,17 @@ public struct SqrtLaw: Study {
     /// composing the factor); a
     /// worker's ``FullSecondMoment`` reads the design's factor and holds four d×d (Ê, Ê^(1/2),
     /// the eigenvectors and the eigen scratch) and, with LAPACK, dsyevd's work array
-    /// (1 + 6d + 2d²: two more d×d), the blocks Z and G (d × min(samples, 256), and the tail)
-    /// and O(d) more.
+    /// (1 + 6d + 2d²: two more d×d), the block Z (d × min(samples, 256), and the tail), G of
+    /// the same shape when n ≤ 2d (``FullSecondMoment``'s direct form), and O(d) more.
     public static func memory(_ cell: Cell) -> MemoryNeed {
         let d = Double(cell[spectrum].count)
         if cell[rotation] == .haar {
             let samples = cell[samples], block = min(samples, FullSecondMoment.blockSize)
-            let columns = Double(block + (samples % block > 0 ? samples % block : 0))
+            let blocks = samples > 2 * cell[spectrum].count ? 1.0 : 2  // Z, and G in the direct form
+            let columns = blocks * Double(block + (samples % block > 0 ? samples % block : 0))
             return MemoryNeed(design: MemoryNeed.doubles(d * d + 3 * d),
                               preparation: MemoryNeed.doubles(3 * d * d + 4 * d) + LogLogFit.slopeBytes(d),
-                              workspace: MemoryNeed.doubles(6 * d * d + 2 * d * columns + 20 * d) + LogLogFit.slopeBytes(d),
+                              workspace: MemoryNeed.doubles(6 * d * d + d * columns + 20 * d) + LogLogFit.slopeBytes(d),
                               parameter: spectrum.name)
         }
         return MemoryNeed(design: MemoryNeed.doubles(d), preparation: MemoryNeed.setOfDoubles(d),
