@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "CLAPACK"),
         .target(
             name: "GSL",
-            dependencies: ["CGSL", "CGSLErrors", "CLAPACK", "CZiggurat"],
+            dependencies: ["CGSL", "CGSLErrors", "CKernels", "CLAPACK", "CZiggurat"],
             linkerSettings: [
                 // Order matters: the first library that defines cblas_* serves GSL's BLAS calls.
                 // With the trait on, OpenBLAS comes first (and serves CLAPACK's LAPACK routines);

@@ -1,3 +1,4 @@
+import CKernels
 /// Dense linear algebra in plain loops: IEEE operations in a fixed order, no BLAS, no LAPACK, so
 /// the same bits on every CPU. OpenBLAS picks its kernels by CPU, and their last bits differ; for
 /// most results that is harmless (``ResultComparison`` in Report allows for it), but a chaotic
@@ -53,17 +54,12 @@ public enum Portable {
     }
 
     /// A·B for n×n row-major A and B (Aᵀ or Bᵀ when asked): element (i, j) is Σₖ aᵢₖ·bₖⱼ summed
-    /// over k in order.
+    /// over k in order, one multiply and one add per term (``hs_portable_gemm``, which the
+    /// network's training products use too).
     public static func product(_ a: [Double], _ b: [Double], n: Int, transposeA: Bool = false, transposeB: Bool = false) -> [Double] {
         precondition(a.count == n * n && b.count == n * n)
-        var c = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0..<n {
-                var s = 0.0
-                for k in 0..<n { s += (transposeA ? a[k * n + i] : a[i * n + k]) * (transposeB ? b[j * n + k] : b[k * n + j]) }
-                c[i * n + j] = s
-            }
-        }
+        var c = [Double](repeating: 0, count: n * n), packing = [Double](repeating: 0, count: transposeB ? n * n : 0)
+        hs_portable_gemm(n, n, n, 1, a, n, transposeA ? 1 : 0, b, n, transposeB ? 1 : 0, &c, n, &packing)
         return c
     }
 
