@@ -99,8 +99,8 @@ extension Matrix {
             tau.withElements { _ = $0.update(fromContentsOf: reflections.tau) }
             p = try Matrix(rows: n, columns: n)
             let r = try Matrix(rows: n, columns: n)
-            try check(gsl_linalg_QR_unpack(qr.gsl, tau.gsl, p.gsl, r.gsl), "gsl_linalg_QR_unpack")
-            withExtendedLifetime(r) {}
+            // tau and r are read only through their pointers: keep them alive across the call.
+            try withExtendedLifetime((tau, r)) { try check(gsl_linalg_QR_unpack(qr.gsl, tau.gsl, p.gsl, r.gsl), "gsl_linalg_QR_unpack") }
             try check(gsl_matrix_transpose(p.gsl), "gsl_matrix_transpose")
         case .lapack:
             #if OpenBLAS
