@@ -109,7 +109,8 @@ struct GSLWrapperTests {
             #expect(try Matrix.haarOrthogonal(dimension: 1, stream: RandomStream(seed: 12), using: backend).elements == [alpha < 0 ? -1 : 1])
             let d = 40
             var first = [Double](repeating: 0, count: d)
-            first.withUnsafeMutableBufferPointer { try! RandomStream(seed: 12).fillGaussian($0) }
+            let firstDraws = try RandomStream(seed: 12)
+            first.withUnsafeMutableBufferPointer { firstDraws.fillGaussian($0) }
             let length = first.reduce(0) { $0 + $1 * $1 }.squareRoot()
             let p = try Matrix.haarOrthogonal(dimension: d, stream: RandomStream(seed: 12), using: backend)
             for j in 0..<d { #expect(abs(p[0, j] - first[j] / length) <= 1e-15) }

@@ -40,6 +40,10 @@ public final class FullSecondMoment {
     /// Gradients per BLAS block: large enough for `gemm` to run near peak.
     public static let blockSize = 256
 
+    /// Whether `samples` gradients of dimension d are summed in the factored form (n > 2d, the
+    /// fewer flops) rather than the direct one.
+    static func isFactored(samples: Int, dimension d: Int) -> Bool { samples > 2 * d }
+
     let samples: Int
     /// Whether Ê is formed as M·(Σ z·zᵀ)·M (n > 2d) rather than as Σ (Mz)(Mz)ᵀ.
     let factored: Bool
@@ -64,7 +68,7 @@ public final class FullSecondMoment {
     public init(factor: Matrix, samples: Int, factored: Bool? = nil) throws {
         let d = factor.rows
         self.samples = samples
-        self.factored = factored ?? (samples > 2 * d)
+        self.factored = factored ?? Self.isFactored(samples: samples, dimension: d)
         self.factor = factor
         let b = min(samples, Self.blockSize), tail = samples % b
         z = try Matrix(rows: d, columns: b)

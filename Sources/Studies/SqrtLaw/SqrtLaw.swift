@@ -78,7 +78,8 @@ public struct SqrtLaw: Study {
         let d = Double(cell[spectrum].count)
         if cell[rotation] == .haar {
             let samples = cell[samples], block = min(samples, FullSecondMoment.blockSize)
-            let blocks = samples > 2 * cell[spectrum].count ? 1.0 : 2  // Z, and G in the direct form
+            // Z, and G in the direct form.
+            let blocks = FullSecondMoment.isFactored(samples: samples, dimension: cell[spectrum].count) ? 1.0 : 2
             let columns = blocks * Double(block + (samples % block > 0 ? samples % block : 0))
             return MemoryNeed(design: MemoryNeed.doubles(d * d + 3 * d),
                               preparation: MemoryNeed.doubles(3 * d * d + 4 * d) + LogLogFit.slopeBytes(d),
