@@ -16,7 +16,6 @@ import CGSL
 /// positive; without them Q is not Haar). n(n+1)/2 draws and no factorisation: the QR of Z cost
 /// as much again as forming Q. The sums are plain loops, the same bits on every CPU.
 struct HaarReflections {
-    let dimension: Int
     /// n×n, read column-major as LAPACK does: column k holds vₖ in rows k..<n (vₖ[k] = 1, the
     /// rest below the diagonal), the layout `dgeqrf` leaves; above the diagonal zeros.
     let vectors: Matrix
@@ -24,10 +23,11 @@ struct HaarReflections {
     let tau: [Double]
     /// sign(rₖₖ): ±1.
     let signs: [Double]
+    /// n.
+    var dimension: Int { vectors.rows }
 
     init(dimension n: Int, stream: RandomStream) throws {
         precondition(n >= 1)
-        dimension = n
         vectors = try Matrix(rows: n, columns: n)
         var tau = [Double](repeating: 0, count: n), signs = [Double](repeating: 1, count: n)
         vectors.withElements { a in
