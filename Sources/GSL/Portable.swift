@@ -53,13 +53,27 @@ public enum Portable {
         return m
     }
 
-    /// A·B for n×n row-major A and B (Aᵀ or Bᵀ when asked): element (i, j) is Σₖ aᵢₖ·bₖⱼ summed
-    /// over k in order, one multiply and one add per term (``hs_portable_gemm``, which the
-    /// network's training products use too).
+    /// C ← α·op(A)·op(B), row-major, op(X) = Xᵀ when asked (``hs_portable_gemm``): each c_ij is
+    /// α·Σₖ op(A)_ik·op(B)_kj summed over k in order, one multiply and one add per term. op(A) is
+    /// m×k (leading dimension lda), op(B) k×n (ldb), C m×n (ldc). With `transposeB`, `packing` has
+    /// room for k·n doubles (Bᵀ is packed there, so that a caller's loop need not allocate).
+    public static func product(m: Int, n: Int, k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool = false,
+                               _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool = false,
+                               _ c: UnsafeMutablePointer<Double>, ldc: Int, packing: UnsafeMutablePointer<Double>? = nil) {
+        precondition(!transposeB || packing != nil)
+        hs_portable_gemm(m, n, k, alpha, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, ldc, packing)
+    }
+
+    /// A·B for n×n row-major A and B (Aᵀ or Bᵀ when asked): the product above, returned.
     public static func product(_ a: [Double], _ b: [Double], n: Int, transposeA: Bool = false, transposeB: Bool = false) -> [Double] {
         precondition(a.count == n * n && b.count == n * n)
         var c = [Double](repeating: 0, count: n * n), packing = [Double](repeating: 0, count: transposeB ? n * n : 0)
-        hs_portable_gemm(n, n, n, 1, a, n, transposeA ? 1 : 0, b, n, transposeB ? 1 : 0, &c, n, &packing)
+        c.withUnsafeMutableBufferPointer { c in
+            packing.withUnsafeMutableBufferPointer { packing in
+                product(m: n, n: n, k: n, 1, a, lda: n, transposeA: transposeA, b, ldb: n, transposeB: transposeB,
+                        c.baseAddress!, ldc: n, packing: transposeB ? packing.baseAddress : nil)
+            }
+        }
         return c
     }
 

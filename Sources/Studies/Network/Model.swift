@@ -1,4 +1,3 @@
-import CKernels
 import Foundation
 import GSL
 
@@ -97,6 +96,13 @@ public struct NetworkModel: Sendable {
     /// Forward pass on `n` rows of X̃ at `x` (targets at `y`): fills z̃ (MLP) and r = ∂ℓ/∂f per row
     /// in `buffers`; returns Σₙℓₙ and the number of rows classified correctly (arg max f = y; 0
     /// for regression).
+    ///
+    /// The forward and backward passes multiply with ``Portable/product(m:n:k:_:_:lda:transposeA:_:ldb:transposeB:_:ldc:packing:)``,
+    /// the same bits on every CPU. Training is a trajectory, and it amplifies last bits: with
+    /// OpenBLAS's products, its SkylakeX kernels moved a full-batch result (trained at the edge of
+    /// stability) by 3.2% from its Haswell ones, and minibatch results by 3·10⁻¹⁰, beyond any
+    /// bound from rounding. The passes are small (a minibatch of 32 rows), so plain loops cost
+    /// little; Bᵀ is packed into ``ModelBuffers``'s `packing`, so that a step allocates nothing.
     func forward(_ theta: UnsafePointer<Double>, x: UnsafePointer<Double>, y: UnsafePointer<Double>, n: Int,
                  _ buffers: ModelBuffers) -> (loss: Double, correct: Int) {
         let a = architecture
@@ -107,8 +113,8 @@ public struct NetworkModel: Sendable {
                 let last: UnsafePointer<Double>
                 if a.isMLP {
                     // A = X̃W₁ᵀ into the first H columns of z̃, then tanh; the last column stays 1.
-                    product(m: n, n: h, k: d1, 1, x, lda: d1, theta, ldb: d1, transposeB: true, z.baseAddress!, ldc: h + 1,
-                            packing: packing.baseAddress)
+                    Portable.product(m: n, n: h, k: d1, 1, x, lda: d1, theta, ldb: d1, transposeB: true, z.baseAddress!, ldc: h + 1,
+                                     packing: packing.baseAddress)
                     for i in 0..<n {
                         for j in 0..<h { z[i * (h + 1) + j] = tanh(z[i * (h + 1) + j]) }
                         z[i * (h + 1) + h] = 1
@@ -118,8 +124,8 @@ public struct NetworkModel: Sendable {
                     last = x
                 }
                 // F = L̃·W_outᵀ (n × C).
-                product(m: n, n: c, k: width, 1, last, lda: width, theta + a.outputOffset, ldb: width, transposeB: true,
-                        r.baseAddress!, ldc: c, packing: packing.baseAddress)
+                Portable.product(m: n, n: c, k: width, 1, last, lda: width, theta + a.outputOffset, ldb: width, transposeB: true,
+                                 r.baseAddress!, ldc: c, packing: packing.baseAddress)
                 var loss = 0.0, correct = 0
                 for i in 0..<n {
                     let row = r.baseAddress! + i * c
@@ -158,19 +164,19 @@ public struct NetworkModel: Sendable {
             buffers.residual.withUnsafeBufferPointer { r in
                 buffers.hiddenError.withUnsafeMutableBufferPointer { e in
                     let last = a.isMLP ? UnsafePointer(z.baseAddress!) : x
-                    product(m: c, n: width, k: n, scale, r.baseAddress!, lda: c, transposeA: true, last, ldb: width,
-                            gradient + a.outputOffset, ldc: width)
+                    Portable.product(m: c, n: width, k: n, scale, r.baseAddress!, lda: c, transposeA: true, last, ldb: width,
+                                     gradient + a.outputOffset, ldc: width)
                     guard a.isMLP else { return }
-                    product(m: n, n: h, k: c, 1, r.baseAddress!, lda: c, theta + a.outputOffset, ldb: width,
-                            e.baseAddress!, ldc: h)
+                    Portable.product(m: n, n: h, k: c, 1, r.baseAddress!, lda: c, theta + a.outputOffset, ldb: width,
+                                     e.baseAddress!, ldc: h)
                     for i in 0..<n {
                         for j in 0..<h {
                             let zij = z[i * (h + 1) + j]
                             e[i * h + j] *= 1 - zij * zij
                         }
                     }
-                    product(m: h, n: d1, k: n, scale, e.baseAddress!, lda: h, transposeA: true, x, ldb: d1,
-                            gradient, ldc: d1)
+                    Portable.product(m: h, n: d1, k: n, scale, e.baseAddress!, lda: h, transposeA: true, x, ldb: d1,
+                                     gradient, ldc: d1)
                 }
             }
         }
@@ -234,15 +240,3 @@ public struct NetworkModel: Sendable {
     }
 }
 
-/// C ← α·op(A)·op(B) for the forward and backward passes: ``hs_portable_gemm``, the same bits on
-/// every CPU. Training is a trajectory, and it amplifies last bits: with OpenBLAS's products, its
-/// SkylakeX kernels moved a full-batch result (trained at the edge of stability) by 3.2% from its
-/// Haswell ones, and minibatch results by 3·10⁻¹⁰, beyond any bound from rounding. The passes are
-/// small (a minibatch of 32 rows), so plain loops cost little. With `transposeB`, `packing` has
-/// room for k·n doubles (``ModelBuffers``'s `packing`), so that a step allocates nothing.
-private func product(m: Int, n: Int, k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, lda: Int, transposeA: Bool = false,
-                     _ b: UnsafePointer<Double>, ldb: Int, transposeB: Bool = false,
-                     _ c: UnsafeMutablePointer<Double>, ldc: Int, packing: UnsafeMutablePointer<Double>? = nil) {
-    precondition(!transposeB || packing != nil)
-    hs_portable_gemm(m, n, k, alpha, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, ldc, packing)
-}
