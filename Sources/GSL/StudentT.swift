@@ -15,4 +15,11 @@ public enum StudentT {
         GSLRuntime.initialize()
         return 2 * gsl_cdf_tdist_Q(abs(t), Double(nu))
     }
+
+    /// P(|Z| > t) for a standard normal Z: the limit of ``twoSidedTail(_:degreesOfFreedom:)`` as
+    /// ν → ∞, for estimates whose replications are not known.
+    public static func twoSidedNormalTail(_ t: Double) -> Double {
+        GSLRuntime.initialize()
+        return 2 * gsl_cdf_ugaussian_Q(abs(t))
+    }
 }

@@ -43,6 +43,10 @@ public struct Cell: Sendable {
         self.keyPaths = keyPaths
     }
 
+    /// Every parameter of the cell that labels one (all but spectra), as the result files write
+    /// it (``ParameterValue/label``): from grid, fixed or the default alike.
+    public var parameterLabels: [String: String] { values.compactMapValues(\.label) }
+
     /// Where `parameter` was set: `fixed.sigma`, `grid.alpha[1]`, or `sigma` for a default.
     public func keyPath(_ parameter: String) -> String { keyPaths[parameter] ?? parameter }
 

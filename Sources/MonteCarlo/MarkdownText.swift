@@ -45,6 +45,18 @@ public enum MarkdownText {
         text.unicodeScalars.contains { $0 == "`" || $0 == "|" || isBreaking($0) } ? escape(text) : "`\(text)`"
     }
 
+    /// Markdown (a rendered sentence) as one cell of a table row: a pipe not already escaped is
+    /// escaped, so that "|diag H|" stays in its cell.
+    public static func cell(_ markdown: String) -> String {
+        var out = "", escaped = false
+        for c in markdown {
+            if c == "|" && !escaped { out += "\\" }
+            out.append(c)
+            escaped = c == "\\" && !escaped
+        }
+        return out
+    }
+
     /// Whether a character could break a line or reorder text: controls, format characters
     /// (bidi overrides) and line and paragraph separators.
     static func isBreaking(_ scalar: Unicode.Scalar) -> Bool {

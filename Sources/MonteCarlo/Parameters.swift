@@ -46,6 +46,18 @@ public enum ParameterValue: Sendable, Equatable {
     case integer(Int)
     case choice(String)
     case spectrum(Spectrum)
+
+    /// The value as a result CSV's grid column writes it (a number in its shortest round-trip
+    /// form, a name as it is), so that a rule finds a cell by the same text whether the value
+    /// was gridded, fixed or left at its default; nil for a spectrum, which labels no cell.
+    public var label: String? {
+        switch self {
+        case .number(let x): format(x)
+        case .integer(let n): String(n)
+        case .choice(let s): s
+        case .spectrum: nil
+        }
+    }
 }
 
 /// Where a real-valued parameter may lie; each case names its own error text.
@@ -217,6 +229,8 @@ extension JSONValue {
 /// the config reader made.
 public protocol ParameterType: Sendable {
     init?(_ value: ParameterValue)
+    /// The value back in the untyped form, to label it as the result files do.
+    var parameterValue: ParameterValue { get }
 }
 
 extension Double: ParameterType {
@@ -224,6 +238,7 @@ extension Double: ParameterType {
         guard case .number(let x) = value else { return nil }
         self = x
     }
+    public var parameterValue: ParameterValue { .number(self) }
 }
 
 extension Int: ParameterType {
@@ -231,6 +246,7 @@ extension Int: ParameterType {
         guard case .integer(let n) = value else { return nil }
         self = n
     }
+    public var parameterValue: ParameterValue { .integer(self) }
 }
 
 extension Spectrum: ParameterType {
@@ -238,6 +254,7 @@ extension Spectrum: ParameterType {
         guard case .spectrum(let s) = value else { return nil }
         self = s
     }
+    public var parameterValue: ParameterValue { .spectrum(self) }
 }
 
 /// A parameter that takes one of a fixed set of names: an enumeration whose raw values are the
@@ -249,6 +266,7 @@ extension Choice {
         guard case .choice(let s) = value else { return nil }
         self.init(rawValue: s)
     }
+    public var parameterValue: ParameterValue { .choice(rawValue) }
 }
 
 /// A typed parameter key, declared once by its study (`static let sigma = Parameter<Double>(…)`)
@@ -260,6 +278,31 @@ public struct Parameter<Value: ParameterType>: Sendable {
     public var name: String { erased.name }
 
     fileprivate init(_ erased: AnyParameter) { self.erased = erased }
+
+    /// The value a result file's label stands for (``ParameterValue/label``), checked against the
+    /// parameter's domain; nil when the label is no value of it.
+    public func value(label: String) -> Value? {
+        let json: JSONValue
+        switch erased.kind {
+        case .number, .integer:
+            guard let x = Double(label) else { return nil }
+            json = .number(x)
+        case .choice: json = .string(label)
+        case .spectrum: return nil
+        }
+        return (try? erased.parse(json)).flatMap(Value.init)
+    }
+
+    /// The condition "this parameter is `value`", by the text the result files label it with:
+    /// what a rule looks rows up by (`results.rows("v", SqrtLaw.rotation.is(.none))`).
+    public func `is`(_ value: Value) -> ParameterCondition {
+        ParameterCondition(name: name, label: value.parameterValue.label ?? "")
+    }
+}
+
+/// A parameter and the label of one of its values (``Parameter/is(_:)``).
+public struct ParameterCondition: Sendable, Hashable {
+    public let name: String, label: String
 }
 
 extension Parameter where Value == Double {

@@ -70,10 +70,11 @@ public struct ResultFiles {
             Student's t with R − 1 = \(config.replications - 1) degrees of freedom\(tQuantileText). A row of an exact theory lies beyond 4 MCSE by chance with probability \(falseAlarmText).
 
             """
-        let scored = results.flatMap(\.estimates).compactMap(zScore)
-        if !scored.isEmpty {
-            let within = scored.filter { abs($0) <= 4 }.count
-            text += "Rows within 4 MCSE of an exact theory: \(within) of \(scored.count) (\(EstimateText.percent(Double(within) / Double(scored.count), digits: 3))).\n"
+        let count = Exceedances(results.flatMap(\.estimates).compactMap { e in zScore(e).map { ($0, e.replications) } })
+        if count.scored > 0 {
+            text += "Rows within 4 MCSE of an exact theory: \(count.within) of \(count.scored) (\(EstimateText.percent(Double(count.within) / Double(count.scored), digits: 3))); "
+                + "chance alone puts \(EstimateText.significant(count.expected, digits: 2)) beyond, and \(count.beyond) or more with probability \(EstimateText.significant(count.pValue, digits: 2))"
+                + (count.withinChance ? ".\n" : ", below \(EstimateText.significant(Exceedances.significance, digits: 1)): more rows disagree than chance explains.\n")
         }
         if let headline = config.study.headline(results) { text += "\n" + headline }
         for result in results {
@@ -177,7 +178,7 @@ public struct ResultFiles {
 
     /// P(|t_(R−1)| > 4), the false-alarm rate of a 4-MCSE bound.
     private var falseAlarmText: String {
-        config.replications > 1 ? EstimateText.significant(StudentT.twoSidedTail(4, degreesOfFreedom: config.replications - 1), digits: 2) : "–"
+        config.replications > 1 ? EstimateText.significant(StudentT.twoSidedTail(Exceedances.bound, degreesOfFreedom: config.replications - 1), digits: 2) : "–"
     }
 
     /// The theory as the table shows it, to the estimate's decimal place; a limit marked as one.

@@ -35,15 +35,15 @@ public struct StudyReport {
             .sorted { ($0.name == study ? 0 : 1, $0.name) < ($1.name == study ? 0 : 1, $1.name) }
     }
 
-    /// The decisions on the claims of docs/SCIENCE.md §1, in claim order: each by the study that
-    /// declares it (``ReportedStudy/claim``) from the results files whose manifests name that
-    /// study, whatever the files are called, or "not applicable" with the reason when the folder
-    /// holds none (or none the rule can read).
+    /// The decisions on the claims (``Claim``), in claim order: each by the study that declares
+    /// it (``ReportedStudy/claim``) from the results files whose manifests name that study,
+    /// whatever the files are called, or "not applicable" with the reason when the folder holds
+    /// none (or none the rule can read).
     ///
     /// Other studies' contributions to a claim (``ReportedStudy/contributions(_:)``) follow its
     /// own evidence, and their files join its tables.
     public func decisions(_ known: [any ReportedStudy.Type] = allStudies) -> [ClaimDecision] {
-        var added: [String: [(Prose, [String])]] = [:]
+        var added: [Claim: [(Prose, [String])]] = [:]
         for study in known {
             let found = results(of: study.name)
             guard !found.isEmpty else { continue }
@@ -57,26 +57,44 @@ public struct StudyReport {
             var decision: ClaimDecision
             if let decided = found.isEmpty ? nil : study.decide(found) {
                 decision = decided
-                decision.tables = found.map(\.name)
+                decision.tables += found.map(\.name).filter { !decision.tables.contains($0) }
             } else {
                 let why: Prose = found.isEmpty ? "this folder holds no results of the \(code: study.name) study, which tests it."
                                                : "the \(code: study.name) results here lack the quantities the rule reads."
                 decision = ClaimDecision(claim: claim, verdict: .notApplicable, summary: why, evidence: [])
             }
-            for (sentence, files) in added[claim.id] ?? [] {
+            for (sentence, files) in added[claim] ?? [] {
                 decision.evidence.append(sentence)
                 decision.tables += files.filter { !decision.tables.contains($0) }
             }
             return decision
-        }.sorted { $0.claim.id < $1.claim.id }
+        }.sorted { $0.claim < $1.claim }
     }
 
-    /// The opening paragraph: which law v follows under which conditions, and what β₂ does
-    /// (``Answer``).
-    public var headline: Prose {
-        Answer.render(Answer.findings(dynamics: Dynamics.diagonalFiles(results(of: Dynamics.name)),
-                                      rotatedSqrtLaw: studies.values.contains { $0.config?.study.name == SqrtLaw.name && !$0.rows("v_over_diag_law").isEmpty },
-                                      network: results(of: NetworkStudy.name)))
+    /// The most rows the opening table has: a summary, not the sections again.
+    public static let maximumAnswerRows = 8
+
+    /// The opening table's rows: each study's own (``ReportedStudy/answer(_:)``), in registry
+    /// order, at most ``maximumAnswerRows``.
+    public func answer(_ known: [any ReportedStudy.Type] = allStudies) -> [RegimeLaw] {
+        Array(known.flatMap { study -> [RegimeLaw] in
+            let found = results(of: study.name)
+            return found.isEmpty ? [] : study.answer(found)
+        }.prefix(Self.maximumAnswerRows))
+    }
+
+    /// The opening: which law v follows in which regime, as a table whose every number comes from
+    /// a study's finding (three significant digits; the sections give them in full).
+    public var headline: String {
+        let rows = answer()
+        guard !rows.isEmpty else {
+            return "**Answer.** No result set here bears on which law v follows; the claims below say which studies would decide each."
+        }
+        var text = "**Answer.** Which law Adam's second moment v follows, regime by regime (three significant digits; each claim's section has the numbers with their MCSE):\n\n| regime | v follows | measured | decided in |\n|---|---|---|---|\n"
+        for row in rows {
+            text += "| \(MarkdownText.cell(row.regime.description)) | \(MarkdownText.cell(row.law.description)) | \(MarkdownText.cell(row.measured.description)) | [\(row.claim.id)](#\(anchorPrefix(row.claim))) |\n"
+        }
+        return text
     }
 
     /// The whole of REPORT.md. `figures` are the files that exist under `figures/`, `bySource`
@@ -84,11 +102,17 @@ public struct StudyReport {
     public func markdown(figures: Set<String>, bySource: [String: [String]] = [:]) -> String {
         let decisions = self.decisions()
         var text = "# HessianStudy report\n\nDoes Adam's second moment v measure the Hessian? Written by `hessian-study report` from the result files in this folder; every number is a Monte Carlo estimate ± its MCSE, with the closed form of the package's docs/SCIENCE.md beside it (exact theories z-tested, limits shown as gaps).\n\n"
-        text += headline.description + "\n\n| claim | verdict |\n|---|---|\n"
-        for d in decisions { text += "| [\(d.claim.id) \(d.claim.title)](#\(anchor(d))) | \(d.verdict.rawValue) |\n" }
+        text += headline + "\n| claim | verdict |\n|---|---|\n"
+        for d in decisions { text += "| [\(d.claim.id) \(d.claim.title)](#\(anchor(d))) | \(d.verdict.name) |\n" }
         for d in decisions {
-            text += "\n## \(d.claim.id) \(d.claim.title): \(d.verdict.rawValue)\n\n"
-            text += "Verdict: **\(d.verdict.rawValue)**: \(d.summary)\n\n"
+            text += "\n## \(d.claim.id) \(d.claim.title): \(d.verdict.name)\n\n"
+            text += "Verdict: **\(d.verdict.name)**"
+            switch d.verdict {
+            case .holdsInRegime(let regime): text += " (\(regime))"
+            case .undecided(let needed): text += " (what would decide it: \(needed))"
+            default: break
+            }
+            text += ": \(d.summary)\n\n"
             text += d.evidence.map { "- \($0)\n" }.joined()
             // The figures of the results files the claim was decided from.
             let shown = d.tables.flatMap { bySource[$0] ?? [] }.filter(figures.contains)
@@ -133,7 +157,15 @@ public struct StudyReport {
     }
 
     private func anchor(_ d: ClaimDecision) -> String {
-        "\(d.claim.id) \(d.claim.title) \(d.verdict.rawValue)".lowercased()
-            .map { $0.isLetter || $0.isNumber ? String($0) : ($0 == " " || $0 == "-" ? "-" : "") }.joined()
+        Self.anchor("\(d.claim.id) \(d.claim.title) \(d.verdict.name)")
+    }
+
+    /// The anchor of a claim's section, as a Markdown renderer makes it from the heading.
+    private func anchorPrefix(_ claim: Claim) -> String {
+        decisions().first { $0.claim == claim }.map(anchor) ?? Self.anchor("\(claim.id) \(claim.title)")
+    }
+
+    private static func anchor(_ heading: String) -> String {
+        heading.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : ($0 == " " || $0 == "-" ? "-" : "") }.joined()
     }
 }

@@ -16,6 +16,8 @@ public struct Finding: Sendable, Equatable {
         case percent
         /// A derived number, to `digits` significant digits.
         case significant(digits: Int)
+        /// 100× a derived fraction, to `digits` significant digits, with a percent sign.
+        case significantPercent(digits: Int)
         /// A count.
         case count
         /// A number (a theory, a bound) to the decimal place of an estimate with this MCSE.
@@ -83,6 +85,7 @@ public struct Finding: Sendable, Equatable {
             guard let mcse, mcse > 0 else { return EstimateText.percent(estimate) }
             return "(\(EstimateText.estimate(100 * estimate, mcse: 100 * mcse)))%"
         case .significant(let digits): return EstimateText.significant(estimate, digits: digits)
+        case .significantPercent(let digits): return EstimateText.significant(100 * estimate, digits: digits) + "%"
         case .count: return EstimateText.fixed(estimate, decimals: 0)
         case .like(let reference, let mcse): return EstimateText.like(estimate, estimate: reference, mcse: mcse)
         }

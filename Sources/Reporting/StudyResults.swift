@@ -9,6 +9,11 @@ public struct ResultRow: Sendable, Equatable {
     public var cell: Int
     /// The grid parameters of the row's cell, as written in the CSV.
     public var grid: [String: String]
+    /// Every parameter of the row's cell that labels one, as the CSV would write it: the grid's
+    /// and, where the manifest holds the config, the fixed and default ones too. Rules look rows
+    /// up by these, so a value decides the same whether it was gridded, fixed or left at its
+    /// default.
+    public var parameters: [String: String]
     public var quantity: String
     public var index: Int?
     public var estimate: Double
@@ -20,9 +25,9 @@ public struct ResultRow: Sendable, Equatable {
     /// The replications behind the estimate (the `replications` column), where the file says.
     public var replications: Int?
 
-    public init(cell: Int, grid: [String: String] = [:], quantity: String, index: Int? = nil,
+    public init(cell: Int, grid: [String: String] = [:], parameters: [String: String]? = nil, quantity: String, index: Int? = nil,
                 estimate: Double, mcse: Double?, theory: Double?, theoryIsLimit: Bool = false, replications: Int? = nil) {
-        (self.cell, self.grid, self.quantity, self.index) = (cell, grid, quantity, index)
+        (self.cell, self.grid, self.parameters, self.quantity, self.index) = (cell, grid, parameters ?? grid, quantity, index)
         (self.estimate, self.mcse, self.theory, self.theoryIsLimit) = (estimate, mcse, theory, theoryIsLimit)
         self.replications = replications
     }
@@ -54,14 +59,26 @@ public struct StudyResults: Sendable {
         index = RowIndex(rows)
     }
 
-    /// Rows of `quantity` in cells whose grid values include `grid`, in file order.
+    /// Rows of `quantity` in cells whose parameters (``ResultRow/parameters``: grid, fixed and
+    /// default alike) include `grid`, in file order.
     public func rows(_ quantity: String, _ grid: [String: String] = [:]) -> [ResultRow] {
         guard var candidates = index.byQuantity[quantity] else { return [] }
         for (column, value) in grid {
             guard let positions = index.byValue[quantity]?[column]?[value] else { return [] }
             if positions.count < candidates.count { candidates = positions }
         }
-        return candidates.map { rows[$0] }.filter { row in grid.allSatisfy { row.grid[$0.key] == $0.value } }
+        return candidates.map { rows[$0] }.filter { row in grid.allSatisfy { row.parameters[$0.key] == $0.value } }
+    }
+
+    /// Rows of `quantity` in cells where every condition holds (typed keys:
+    /// `rows("v", SqrtLaw.rotation.is(.none))`).
+    public func rows(_ quantity: String, _ conditions: ParameterCondition...) -> [ResultRow] {
+        rows(quantity, matching: conditions)
+    }
+
+    /// Rows of `quantity` in cells where every condition of `conditions` holds.
+    public func rows(_ quantity: String, matching conditions: [ParameterCondition]) -> [ResultRow] {
+        rows(quantity, Dictionary(conditions.map { ($0.name, $0.label) }) { _, last in last })
     }
 
     /// The one scalar `quantity` of the cell matching `grid`, if there is exactly one.
@@ -70,9 +87,29 @@ public struct StudyResults: Sendable {
         return matches.count == 1 ? matches[0] : nil
     }
 
-    /// The distinct values of a grid parameter, in order of first appearance.
+    /// The one scalar `quantity` of the cell where every condition holds, if there is exactly one.
+    public func scalar(_ quantity: String, _ conditions: ParameterCondition...) -> ResultRow? {
+        scalar(quantity, matching: conditions)
+    }
+
+    /// The one scalar `quantity` of the cell where every condition of `conditions` holds.
+    public func scalar(_ quantity: String, matching conditions: [ParameterCondition]) -> ResultRow? {
+        scalar(quantity, Dictionary(conditions.map { ($0.name, $0.label) }) { _, last in last })
+    }
+
+    /// The distinct values of a parameter over the rows, in order of first appearance: a
+    /// fixed or default one has its single value, as a one-element grid would.
     public func values(of parameter: String) -> [String] {
         index.values[parameter] ?? []
+    }
+
+    /// The distinct values of a typed parameter, in cell order: from the config's cells, or
+    /// without a config from the labels the rows carry.
+    public func values<Value: ParameterType & Equatable>(of parameter: Parameter<Value>) -> [Value] {
+        guard let config else { return values(of: parameter.name).compactMap { parameter.value(label: $0) } }
+        var seen: [Value] = []
+        for cell in config.cells where !seen.contains(cell[parameter]) { seen.append(cell[parameter]) }
+        return seen
     }
 
     /// The largest result CSV the report reads: 64 MB, some 450 times the largest committed table
@@ -184,7 +221,7 @@ public struct StudyResults: Sendable {
         }
         let (cellAt, quantityAt, indexAt) = (position["cell"]!, position["quantity"]!, position["index"]!)
         let (estimateAt, mcseAt, theoryAt) = (position["estimate"]!, position["mcse"]!, position["theory"]!)
-        var grids: [Int: [String: String]] = [:]
+        var grids: [Int: (grid: [String: String], parameters: [String: String])] = [:]
         var distinct: [String: Set<String>] = [:]
         struct RowKey: Hashable { var cell: Int, quantity: String, index: Int? }
         var keys: Set<RowKey> = []
@@ -238,17 +275,17 @@ public struct StudyResults: Sendable {
                 }
                 replications = r
             }
-            let grid: [String: String]
+            let grid: [String: String], parameters: [String: String]
             if let known = grids[cell] {
-                for column in gridColumns where known[column] != fields[position[column]!] {
-                    throw fail(line, "cell \(cell) has \(column) = \(Text.quoted(fields[position[column]!])) here and \(Text.quoted(known[column] ?? "")) on an earlier line")
+                for column in gridColumns where known.grid[column] != fields[position[column]!] {
+                    throw fail(line, "cell \(cell) has \(column) = \(Text.quoted(fields[position[column]!])) here and \(Text.quoted(known.grid[column] ?? "")) on an earlier line")
                 }
-                grid = known
+                (grid, parameters) = known
             } else {
                 let values = Dictionary(uniqueKeysWithValues: gridColumns.map { ($0, fields[position[$0]!]) })
                 if let config {
-                    for (column, value) in config.cells[cell].gridValues where values[column] != label(value) {
-                        throw fail(line, "cell \(cell) has \(column) = \(Text.quoted(values[column] ?? "")), but the manifest's config ran it with \(Text.quoted(label(value)))")
+                    for (column, value) in config.cells[cell].gridValues where values[column] != value.gridLabel {
+                        throw fail(line, "cell \(cell) has \(column) = \(Text.quoted(values[column] ?? "")), but the manifest's config ran it with \(Text.quoted(value.gridLabel))")
                     }
                 }
                 for column in gridColumns {
@@ -259,25 +296,17 @@ public struct StudyResults: Sendable {
                         throw fail(line, "\(column) takes more than \(maximumGridValues) values; the report shows each one")
                     }
                 }
-                grids[cell] = values
                 grid = values
+                parameters = (config?.cells[cell].parameterLabels ?? [:]).merging(values) { _, written in written }
+                grids[cell] = (grid, parameters)
             }
             guard keys.insert(RowKey(cell: cell, quantity: quantity, index: index)).inserted else {
                 throw fail(line, "cell \(cell) has \(quantity)\(index.map { "[\($0)]" } ?? "") twice")
             }
-            rows.append(ResultRow(cell: cell, grid: grid, quantity: quantity, index: index,
+            rows.append(ResultRow(cell: cell, grid: grid, parameters: parameters, quantity: quantity, index: index,
                                   estimate: estimate, mcse: mcse, theory: theory, theoryIsLimit: kind == "limit", replications: replications))
         }
         return rows
-    }
-
-    /// The CSV text of a grid value, as `ResultFiles` writes it.
-    static func label(_ value: JSONValue) -> String {
-        switch value {
-        case .number(let x): format(x)
-        case .string(let s): s
-        default: value.compactText
-        }
     }
 
     /// Decimal digits only (no sign, no space), and small enough for an Int.
@@ -294,8 +323,8 @@ public struct StudyResults: Sendable {
     }
 }
 
-/// Row positions by quantity, and by quantity, grid column and value (ascending: file order);
-/// each grid column's distinct values in order of first appearance.
+/// Row positions by quantity, and by quantity, parameter and value (ascending: file order);
+/// each parameter's distinct values in order of first appearance.
 struct RowIndex: Sendable {
     var byQuantity: [String: [Int]] = [:]
     var byValue: [String: [String: [String: [Int]]]] = [:]
@@ -305,7 +334,7 @@ struct RowIndex: Sendable {
         var seen: [String: Set<String>] = [:]
         for (i, row) in rows.enumerated() {
             byQuantity[row.quantity, default: []].append(i)
-            for (column, value) in row.grid {
+            for (column, value) in row.parameters {
                 byValue[row.quantity, default: [:]][column, default: [:]][value, default: []].append(i)
                 if seen[column, default: []].insert(value).inserted { values[column, default: []].append(value) }
             }

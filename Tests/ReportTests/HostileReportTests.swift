@@ -114,7 +114,7 @@ struct HostileReportTests {
             let report = try String(contentsOf: folder.appendingPathComponent("REPORT.md"), encoding: .utf8)
             #expect(report == reference, "\(name): the same report as results/quick")
             let figures = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("figures").path)
-            #expect(figures.filter { $0.hasSuffix(".svg") }.count == 15 && figures.allSatisfy { $0.hasSuffix(".svg") }, "\(name): \(figures)")
+            #expect(figures.filter { $0.hasSuffix(".svg") }.count == 17 && figures.allSatisfy { $0.hasSuffix(".svg") }, "\(name): \(figures)")
         }
     }
 

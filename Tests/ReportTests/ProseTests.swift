@@ -21,7 +21,7 @@ struct ProseTests {
     }
 
     func sentences(_ report: StudyReport) -> [Prose] {
-        [report.headline] + report.decisions().flatMap(\.sentences)
+        report.answer().flatMap { [$0.regime, $0.law, $0.measured] } + report.decisions().flatMap(\.sentences)
     }
 
     func check(_ folder: URL) throws {

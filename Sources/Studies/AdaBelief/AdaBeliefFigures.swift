@@ -13,7 +13,7 @@ extension AdaBeliefCurvature: ReportedStudy {
         for (k, beta2) in r.values(of: "beta2").enumerated() where k < Figure.maximumSeries / 2 {
             for (j, quantity) in ["curvature_error_second_moment", "curvature_error_centered"].enumerated() {
                 let rows = r.rows(quantity, ["beta2": beta2]).compactMap { row -> [Double]? in
-                    Double(row.grid["offset"] ?? "").map { [$0, row.estimate, row.mcse ?? 0] }
+                    Double(row.parameters["offset"] ?? "").map { [$0, row.estimate, row.mcse ?? 0] }
                 }
                 let file = Figure.block("e\(k)\(j)", rows, into: &data)
                 plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorlines ls \(2 * j + k + 1) title '\(j == 0 ? "Adam: √v̂/σ" : "AdaBelief: √(ŝ/f)/σ"), β_{2} = \(Text.plotLabel(beta2))'")

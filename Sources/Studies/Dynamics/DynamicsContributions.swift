@@ -24,13 +24,17 @@ extension Dynamics {
         return [first] + diagonal.dropFirst().sorted { span($0) > span($1) }
     }
 
-    public static func contributions(_ files: [StudyResults]) -> [String: [Prose]] {
-        var added: [String: [Prose]] = [:]
+    public static func contributions(_ files: [StudyResults]) -> [Claim: [Prose]] {
+        var added: [Claim: [Prose]] = [:]
+        for (k, r) in diagonalFiles(files).enumerated() {
+            added[.c4, default: []] += exponentEvidence(r) + (k == 0 ? passageEvidence(r) : [])
+            added[.c3, default: []] += gapEvidence(r)
+        }
         for r in files where r.config?.cells.contains(where: { $0[rotation] == .haar }) == true {
-            added["C2", default: []] += rotatedEvidence(r)
+            added[.c2, default: []] += rotatedEvidence(r)
         }
         for r in files where !isDiagonal(r) && r.config?.cells.allSatisfy({ $0[rotation] == .none }) == true {
-            added["C4", default: []] += noiseEvidence(r)
+            added[.c4, default: []] += noiseEvidence(r)
         }
         return added
     }

@@ -12,16 +12,18 @@ extension Dynamics: ReportedStudy {
         return ["rmsprop", "adam"].compactMap { fixedPointFigure(r, $0) }
     }
 
-    /// The cells of `r` at one grid value of `parameter` (all cells without it), each as its
-    /// grid label without that parameter, in file order: the series of a figure.
+    /// The cells of `r` at one value of `parameter` (all cells without it), each labelled by the
+    /// grid values that vary over the file, but that parameter, in file order: the series of a figure.
     static func series(_ r: StudyResults, _ quantity: String, at parameter: String, _ value: String?) -> [(label: String, rows: [ResultRow])] {
         var order: [Int] = [], byCell: [Int: [ResultRow]] = [:]
-        for row in r.rows(quantity) where value == nil || row.grid[parameter] == nil || row.grid[parameter] == value {
+        for row in r.rows(quantity) where value == nil || row.parameters[parameter] == nil || row.parameters[parameter] == value {
             if byCell[row.cell] == nil { order.append(row.cell) }
             byCell[row.cell, default: []].append(row)
         }
         return order.map { cell in
-            let grid = byCell[cell]![0].grid.filter { $0.key != parameter }.sorted { $0.key < $1.key }
+            // Only what varies over the file labels a series: a value every cell shares says
+            // nothing, and a one-element grid draws as the same value fixed would.
+            let grid = byCell[cell]![0].grid.filter { $0.key != parameter && r.values(of: $0.key).count > 1 }.sorted { $0.key < $1.key }
             return (grid.map { "\(Text.plotLabel($0.key)) \(Text.plotLabel($0.value))" }.joined(separator: ", "), byCell[cell]!)
         }
     }
@@ -62,7 +64,7 @@ extension Dynamics: ReportedStudy {
         for optimizer in r.values(of: "optimizer") {
             for (side, quantity) in [("below", "exponent_below"), ("above", "exponent_above")] where plots.count < 2 * Figure.maximumSeries {
                 let points = r.rows(quantity, ["optimizer": optimizer]).compactMap { row -> [Double]? in
-                    guard let g = Double(row.grid["noise_power"] ?? "") else { return nil }
+                    guard let g = Double(row.parameters["noise_power"] ?? "") else { return nil }
                     return [g, row.estimate, row.mcse ?? 0, row.theory ?? .nan]
                 }
                 guard !points.isEmpty else { continue }
@@ -94,8 +96,8 @@ extension Dynamics: ReportedStudy {
         var data: [String: String] = [:], plots: [String] = []
         for (k, optimizer) in r.values(of: "optimizer").enumerated() where k < Figure.maximumSeries {
             let points = r.rows("passage", ["optimizer": optimizer]).compactMap { row -> [Double]? in
-                guard let b = Double(row.grid["batch"] ?? "") else { return nil }
-                let hc = r.scalar("h_c", row.grid.merging(["optimizer": optimizer]) { $1 })?.estimate ?? .nan
+                guard let b = Double(row.parameters["batch"] ?? "") else { return nil }
+                let hc = r.scalar("h_c", row.parameters.merging(["optimizer": optimizer]) { $1 })?.estimate ?? .nan
                 return [b, row.estimate, row.mcse ?? 0, row.theory ?? .nan, hc]
             }
             guard !points.isEmpty else { continue }

@@ -18,7 +18,7 @@ extension EMAAccuracy: ReportedStudy {
         for (k, kappaText) in r.values(of: "drift").enumerated() where k < Figure.maximumSeries {
             guard let kappa = Double(kappaText), kappa != 0, kappa.isFinite else { continue }
             let points = r.rows("rel_mse", ["drift": kappaText]).compactMap { row -> [Double]? in
-                guard let b = Double(row.grid["beta2"] ?? "") else { return nil }
+                guard let b = Double(row.parameters["beta2"] ?? "") else { return nil }
                 return [1 - b, row.estimate, row.mcse ?? 0]
             }
             guard !points.isEmpty else { continue }
@@ -61,7 +61,7 @@ extension EMAAccuracy: ReportedStudy {
         for (k, rhoText) in r.values(of: "rho").enumerated() where k < Figure.maximumSeries {
             guard let rho = Double(rhoText), rho.isFinite, abs(rho) < 1 else { continue }
             let points = r.rows("rel_var", ["rho": rhoText, "beta1": beta1]).compactMap { row -> [Double]? in
-                guard let b = Double(row.grid["beta2"] ?? "") else { return nil }
+                guard let b = Double(row.parameters["beta2"] ?? "") else { return nil }
                 return [1 - b, row.estimate, row.mcse ?? 0]
             }
             let curve = stride(from: -4.2, through: -0.7, by: 0.05).map { e -> [Double] in

@@ -1,75 +1,106 @@
 import MonteCarlo
 import Reporting
 
-/// C4, the Gauss–Newton law, decided from `gauss-newton` (T3) and, where it was run, a second
-/// file of the study (`gauss-newton-beyond`: heteroscedastic noise, a tanh model).
+/// C4, the Gauss–Newton law, decided from `gauss-newton` (T3), each result set on its own.
+///
+/// The rule: T3 holds in a set when, at θ* (s = 0) with the linear model and homoscedastic noise,
+/// every slope of log v on log h agrees with 1 within 4 MCSE and the `gn_ratio` rows lie beyond
+/// 4 MCSE of 1 no more often than chance allows (``Exceedances``). It then holds in a regime
+/// when the set also shows where it stops: a spread s > 0 whose h² term crosses the law at h_c,
+/// or heteroscedastic noise whose ratio exceeds 1 by more than 4 MCSE; otherwise it holds.
 extension GaussNewton {
-    public static let claim: Claim? = Claim("C4", "Gauss–Newton law")
+    public static let claim: Claim? = .c4
 
     public struct Findings: Sendable {
-        /// At θ* (s = 0): the slope of log v on log h per batch (T3: 1), and whether every
-        /// `gn_ratio` row agrees with 1.
+        /// At θ* (s = 0), linear model, homoscedastic noise: the slope of log v on log h per batch
+        /// (T3: 1), and the `gn_ratio` rows against 1.
         public var slopes: [(batch: String, slope: Finding)]
-        public var ratiosAgree: Bool
+        public var ratios: Exceedances
         /// At the largest spread s run: per batch, the crossover h_c and the local slope at the largest h.
         public var spread: String?
         public var crossings: [(batch: String, crossover: Finding, topSlope: Finding)]
-        /// From the wider file: the largest `gn_ratio` under heteroscedastic noise at θ*, and the
-        /// tanh model's slope away from θ*.
+        /// The largest `gn_ratio` under heteroscedastic noise at θ*, and the tanh model's slope
+        /// away from θ*, where the set ran them.
         public var heteroscedastic: Finding?
         public var tanhSlope: Finding?
 
-        /// T3 holds at θ* when every slope and every `gn_ratio` agrees within its bound.
-        public var exact: Bool { slopes.allSatisfy { $0.slope.agrees } && ratiosAgree }
+        /// T3 holds at θ* when every slope agrees within its bound and the ratios as chance allows.
+        public var exact: Bool { slopes.allSatisfy { $0.slope.agrees } && ratios.withinChance }
         /// Heteroscedastic noise breaks the law when its ratio exceeds 1 by more than the bound.
         public var breaks: Bool {
             heteroscedastic.map { $0.estimate > 1 + agreementBound * ($0.mcse ?? 0) } ?? false
         }
-        public var verdict: Verdict { exact ? .holdsUnderConditions : .fails }
+        public var verdict: Verdict {
+            guard exact else { return .fails }
+            var limits: [Prose] = []
+            if let crossing = crossings.first, let spread {
+                limits.append("away from θ* only for h well below h_c (\(crossing.crossover) at s = \(label: spread), B = \(label: crossing.batch)), above which v grows as h²")
+            }
+            if let heteroscedastic, breaks {
+                limits.append("noise whose variance grows with the input breaks it even at θ* (v up to \(heteroscedastic) times the law)")
+            }
+            return limits.isEmpty ? .holds
+                : .holdsInRegime("at θ* (s = \(formula: "0")) with homoscedastic noise; " + Prose.joined(limits, separator: "; "))
+        }
     }
 
-    /// What C4's rule reads; nil without slopes at θ*.
-    public static func findings(_ r: StudyResults, beyond: StudyResults?) -> Findings? {
-        let atOptimum = r.rows("slope", ["spread": "0"])
+    /// What C4's rule reads from one set; nil without slopes at θ* for the linear model with
+    /// homoscedastic noise.
+    public static func findings(_ r: StudyResults) -> Findings? {
+        let t3 = [spread.is(0), model.is(.linear), noise.is(.homoscedastic)]
+        let atOptimum = r.rows("slope", matching: t3)
         guard !atOptimum.isEmpty else { return nil }
-        var f = Findings(slopes: atOptimum.map { ($0.grid["batch"] ?? "", Finding($0)) },
-                         ratiosAgree: r.rows("gn_ratio", ["spread": "0"]).allSatisfy(\.agrees),
-                         spread: r.values(of: "spread").filter { $0 != "0" }.last, crossings: [])
+        var f = Findings(slopes: atOptimum.map { ($0.parameters[batch.name] ?? "", Finding($0)) },
+                         ratios: agreement(r.rows("gn_ratio", matching: t3)),
+                         spread: r.values(of: spread).filter { $0 > 0 }.last.map(format), crossings: [])
         if let largest = f.spread {
-            for row in r.rows("h_c", ["spread": largest]) {
-                let batch = row.grid["batch"] ?? ""
-                if let top = r.rows("local_slope", ["spread": largest, "batch": batch]).max(by: { ($0.index ?? 0) < ($1.index ?? 0) }) {
-                    f.crossings.append((batch, Finding(row), Finding(top)))
+            let away = [spread.name: largest, model.name: Model.linear.rawValue, noise.name: Noise.homoscedastic.rawValue]
+            for row in r.rows("h_c", away) {
+                let b = row.parameters[batch.name] ?? ""
+                if let top = r.rows("local_slope", away.merging([batch.name: b]) { $1 }).max(by: { ($0.index ?? 0) < ($1.index ?? 0) }) {
+                    f.crossings.append((b, Finding(row), Finding(top)))
                 }
             }
         }
-        if let beyond {
-            f.heteroscedastic = beyond.rows("gn_ratio", ["model": "linear", "noise": "heteroscedastic", "spread": "0"])
-                .max(by: { $0.estimate < $1.estimate }).map { Finding($0) }
-            f.tanhSlope = beyond.scalar("slope", ["model": "tanh", "noise": "homoscedastic", "spread": beyond.values(of: "spread").last ?? ""]).map { Finding($0) }
+        f.heteroscedastic = r.rows("gn_ratio", model.is(.linear), noise.is(.heteroscedastic), spread.is(0))
+            .max(by: { $0.estimate < $1.estimate }).map { Finding($0) }
+        if let away = r.values(of: spread).last, away > 0 {
+            f.tanhSlope = r.scalar("slope", model.is(.tanh), noise.is(.homoscedastic), spread.is(away)).map { Finding($0) }
         }
         return f
     }
 
+    /// Each set with slopes at θ* decided on its own, and all named.
     public static func decide(_ results: [StudyResults]) -> ClaimDecision? {
-        results.first.flatMap { findings($0, beyond: results.dropFirst().first) }.map(render)
+        ClaimDecision.combining(.c4, results.compactMap { r in findings(r).map { (r.name, render($0)) } })
     }
 
     /// C4's findings as prose.
     public static func render(_ f: Findings) -> ClaimDecision {
         var evidence: [Prose] = f.slopes.map { "At θ* (\(formula: "s = 0")), B = \(label: $0.batch): slope \($0.slope)." }
+        if f.ratios.scored > 0 {
+            evidence.append("At θ*: " + f.ratios.prose("`gn_ratio` rows", theory: "\(formula: "1")") + ".")
+        }
         for c in f.crossings {
             evidence.append("Away from θ* (s = \(label: f.spread ?? ""), B = \(label: c.batch)): the terms cross at h_c = \(c.crossover); the local slope at the largest h is \(c.topSlope), on its way to the square-root law's \(formula: "2").")
         }
         if let hetero = f.heteroscedastic {
-            evidence.append("Heteroscedastic noise \(formula: "Var(ε | x) ∝ ‖x‖²"): \(formula: "E[J r rᵀ Jᵀ] ≠ σ̄²E[JJᵀ]"), v is up to \(hetero) times \(formula: "σₙ²E[JJᵀ]/B"), an h² term that mimics the square-root law.")
+            evidence.append("Heteroscedastic noise \(formula: "Var(ε | x) ∝ ‖x‖²"): \(formula: "E[J r rᵀ Jᵀ] ≠ σ̄²E[JJᵀ]"), v is up to \(hetero) times \(formula: "σₙ²E[JJᵀ]/B")" + (f.breaks ? ", an h² term that mimics the square-root law." : ", within \(Finding.bound) MCSE of the law."))
         }
         if let tanh = f.tanhSlope {
             evidence.append("\(formula: "tanh(θᵀx)") away from θ*: slope \(tanh), with no closed form; at θ* the law holds exactly for any model (\(formula: "gn_ratio = 1")).")
         }
         let summary: Prose = f.exact
-            ? "\(formula: "E[g_B g_Bᵀ] = σₙ²H/B") exactly at θ* with homoscedastic noise (slope \(formula: "1")); away from θ* the spread adds \(formula: "s²(1 + 1/B)h²"), which dominates above h_c" + (f.breaks ? ", and noise that grows with the input breaks the \"≈\" even at θ*." : ".")
+            ? "\(formula: "E[g_B g_Bᵀ] = σₙ²H/B") exactly at θ* with homoscedastic noise (slope \(formula: "1"))" + (f.crossings.isEmpty ? "" : "; away from θ* the spread adds \(formula: "s²(1 + 1/B)h²"), which dominates above h_c") + (f.breaks ? ", and noise that grows with the input breaks the \"≈\" even at θ*." : ".")
             : "the simulated minibatch second moment at θ* does not match \(formula: "σₙ²h/B")."
-        return ClaimDecision(claim: claim!, verdict: f.verdict, summary: summary, evidence: evidence)
+        return ClaimDecision(claim: .c4, verdict: f.verdict, summary: summary, evidence: evidence)
+    }
+
+    /// The answer's row: the minibatch gradient's second moment at θ*, from the first set that has it.
+    public static func answer(_ results: [StudyResults]) -> [RegimeLaw] {
+        guard let f = results.lazy.compactMap(findings).first, let first = f.slopes.first else { return [] }
+        return [RegimeLaw("a minibatch gradient at θ* (squared loss, homoscedastic noise)",
+                          law: f.exact ? "the Gauss–Newton law, \(formula: "v = σₙ²h/B")" : "not the Gauss–Newton law",
+                          measured: "slope of log v on log h \(RegimeLaw.brief(first.slope.estimate)) at B = \(label: first.batch)", claim: .c4)]
     }
 }

@@ -6,20 +6,24 @@ import Reporting
 /// minibatch gradient's second moment M_B at the final θ (the Gauss–Newton side), or the
 /// square-root law's diag(H)², and how does β₂ move the answer?
 ///
-/// The rules, per cell (one training set-up at one β₂), each over the cell's estimates:
-/// - v̂ is at M_B's level when the mean of log₁₀(v̂ᵢ/M_B,ᵢ) lies within ``levelBound`` (a factor
-///   2) of 0; it remembers earlier, larger gradients when that mean exceeds the bound;
-/// - v̂ has M_B's shape when the slope of log v̂ on log M_B lies within ``slopeBound`` of 1; the
-///   shape is undecided when 4 MCSE of the slope exceed the bound (too few coordinates or too
-///   narrow a range of M_B to tell);
-/// - v̂ follows M_B when it has its level and its shape (or its level, the shape undecided);
-/// - the square-root law's diagonal form fits when the slope on |diag H| lies within
-///   ``slopeBound`` of 2.
-/// The section holds exactly when every cell follows M_B and the diagonal form fits none, holds
-/// under stated conditions when some cells do (those where 1/(1 − β₂) is short against the time
-/// θ takes to move, §5's prediction), and fails when none does.
+/// The rules, per cell (one training set-up at one β₂), each on the 4-MCSE interval of an
+/// estimate against a band, so that a cell is decided only by what its own numbers support:
+/// - v̂ is at M_B's level when the interval of the mean of log₁₀(v̂ᵢ/M_B,ᵢ) lies inside
+///   ±``levelBound`` (a factor 2), and off it when the interval lies outside (above: v̂ remembers
+///   earlier, larger gradients);
+/// - v̂ has M_B's shape when the interval of the slope of log v̂ on log M_B lies inside
+///   1 ± ``slopeBound``, and not when it lies outside;
+/// - v̂ follows M_B when it has both; it is decided against when either is off; the cell is
+///   undecided otherwise (an interval across a band's edge: more replications would decide it);
+/// - where every bin of v̂ has √v̂ ≤ ``epsilonMultiple``·ε, ε and not v̂ sets the step (training
+///   has interpolated): such a cell is counted apart, whatever its numbers;
+/// - the square-root law's diagonal form fits when the slope on |diag H| has its interval inside
+///   2 ± ``slopeBound``.
+/// The section holds when every decided cell follows M_B and the diagonal form fits none; holds in
+/// a regime (the cells that follow, named by set-up and β₂) when some follow and some are decided
+/// against; fails when cells are decided and none follows; is undecided when none is decided.
 extension NetworkStudy {
-    public static let claim: Claim? = Claim("§5", "Real networks: v̂ against M_B and exact curvature")
+    public static let claim: Claim? = .realNetworks
 
     /// A factor 2, in log₁₀: how far v̂'s mean level may sit from M_B's and still count as M_B's.
     public static let levelBound = log10(2.0)
@@ -28,6 +32,28 @@ extension NetworkStudy {
     /// T4 explains the spread of log₁₀(v̂/M_B) over coordinates when the measured spread is
     /// within this factor of T4's (with the measured kurtosis).
     public static let spreadFactor = 1.5
+    /// √v̂ at or below this multiple of ε leaves the step to ε: 10.
+    public static let epsilonMultiple = 10.0
+
+    /// Where an estimate's 4-MCSE interval lies against a band: inside it, outside it (below or
+    /// above), or across an edge (undecided).
+    public enum Placement: Sendable, Equatable {
+        case inside, below, above, across
+
+        public init(_ f: Finding, _ band: ClosedRange<Double>) {
+            let half = agreementBound * (f.mcse ?? 0)
+            let (low, high) = (f.estimate - half, f.estimate + half)
+            if low >= band.lowerBound && high <= band.upperBound { self = .inside }
+            else if high < band.lowerBound { self = .below }
+            else if low > band.upperBound { self = .above }
+            else { self = .across }
+        }
+    }
+
+    /// A cell's decision against M_B.
+    public enum Standing: Sendable, Equatable {
+        case follows, against, undecided, epsilonSetsTheStep
+    }
 
     public struct Findings: Sendable {
         public var cells: [Cell]
@@ -42,21 +68,36 @@ extension NetworkStudy {
             public var diagonalSlope: Finding?
             public var wandering: Finding?, sharpness: Finding?, edge: Finding?, residual: Finding?
 
-            public var atLevel: Bool { abs(logRatio.estimate) <= levelBound }
-            public var remembers: Bool { logRatio.estimate > levelBound }
-            /// Nil when undecided (no slope, or 4 MCSE beyond the bound).
-            public var hasShape: Bool? {
-                guard let slope, let mcse = slope.mcse, agreementBound * mcse <= slopeBound else { return nil }
-                return abs(slope.estimate - 1) <= slopeBound
+            /// The largest log₁₀ v̂ over the bins of M_B, and log₁₀ of (``epsilonMultiple``·ε)², where ε is known.
+            public var largestLogV: Finding?, epsilonFloor: Double?
+
+            public var level: Placement { Placement(logRatio, -levelBound...levelBound) }
+            public var shape: Placement? { slope.map { Placement($0, (1 - slopeBound)...(1 + slopeBound)) } }
+            public var remembers: Bool { level == .above }
+            /// Whether every bin has √v̂ ≤ ``epsilonMultiple``·ε.
+            public var epsilonSetsTheStep: Bool {
+                guard let largestLogV, let epsilonFloor else { return false }
+                return largestLogV.estimate <= epsilonFloor
             }
-            public var follows: Bool { atLevel && hasShape != false }
-            public var diagonalFormFits: Bool { diagonalSlope.map { abs($0.estimate - 2) <= slopeBound } ?? false }
+            public var standing: Standing {
+                if epsilonSetsTheStep { return .epsilonSetsTheStep }
+                let placements = [level] + (shape.map { [$0] } ?? [])
+                if placements.contains(where: { $0 == .below || $0 == .above }) { return .against }
+                return shape == .inside && level == .inside ? .follows : .undecided
+            }
+            public var follows: Bool { standing == .follows }
+            public var diagonalFormFits: Bool { diagonalSlope.map { Placement($0, (2 - slopeBound)...(2 + slopeBound)) == .inside } ?? false }
             /// Whether T4 with the measured kurtosis gives the spread within ``spreadFactor``; nil without both.
             public var spreadExplained: Bool? {
                 guard let spread, let t4Spread, t4Spread.estimate > 0 else { return nil }
                 let ratio = spread.estimate / t4Spread.estimate
                 return ratio <= spreadFactor && ratio >= 1 / spreadFactor
             }
+            /// "digits, linear, full batch, β₂ = 0.99", with the set's name first when there are several.
+            public func name(showingFile: Bool) -> Prose {
+                (showingFile ? "\(code: file), " : "") + Prose.joined(setup.map { "\(label: $0.key) \(label: $0.value)" }) + (fullBatch ? (setup.isEmpty ? "full batch" : ", full batch") : "")
+            }
+
             /// Sharpness over the edge.
             public var edgeShare: Double? {
                 guard let sharpness, let edge, edge.estimate > 0 else { return nil }
@@ -72,10 +113,31 @@ extension NetworkStudy {
         /// The largest sharpness against the edge over the cells.
         public var largestEdgeShare: Double? { cells.compactMap(\.edgeShare).max() }
 
-        public var following: Int { cells.filter(\.follows).count }
+        public func count(_ standing: Standing) -> Int { cells.filter { $0.standing == standing }.count }
+        public var following: Int { count(.follows) }
+
+        /// The cells that follow, by set-up, with their β₂ values: the regime, in numbers.
+        public var regime: Prose {
+            var order: [String] = [], byKey: [String: (Findings.Cell, [String])] = [:]
+            for c in cells where c.follows {
+                let key = c.file + "\u{1}" + c.setup.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + (c.fullBatch ? "full" : "")
+                if byKey[key] == nil { order.append(key); byKey[key] = (c, []) }
+                byKey[key]!.1.append(c.beta2)
+            }
+            return Prose.joined(order.map { key in
+                let (c, betas) = byKey[key]!
+                return c.name(showingFile: Set(cells.map(\.file)).count > 1) + " at β₂ " + Prose.joined(betas.map { "\(label: $0)" })
+            }, separator: "; ")
+        }
+
         public var verdict: Verdict {
+            let against = count(.against), decided = following + against
+            if decided == 0 {
+                return .undecided("no cell here is decided: more replications (a smaller MCSE of the level and the slope) or training runs where √v̂ exceeds \(Finding.derived(epsilonMultiple, digits: 2))ε would decide it")
+            }
             if following == 0 { return .fails }
-            return following == cells.count && !cells.contains(where: \.diagonalFormFits) ? .holdsExactly : .holdsUnderConditions
+            if against == 0 && !cells.contains(where: \.diagonalFormFits) { return .holds }
+            return .holdsInRegime("v̂ follows M_B in " + regime)
         }
     }
 
@@ -91,33 +153,53 @@ extension NetworkStudy {
             let rows = Dictionary(byCell[c]!.map { ($0.quantity, $0) }) { a, _ in a }
             guard let ratio = rows["log_ratio_minibatch"] else { return nil }
             func f(_ q: String) -> Finding? { rows[q].map { Finding($0) } }
-            let grid = ratio.grid
+            let parameters = ratio.parameters
             let config = r.config.map { $0.cells[c] }
-            return Findings.Cell(file: r.name, setup: grid.keys.sorted().filter { $0 != beta2.name }.map { ($0, grid[$0]!) },
-                                 beta2: grid[beta2.name] ?? format(config?[beta2] ?? .nan),
+            // What varies over the set names a cell: a value every cell shares (fixed, default or a
+            // one-element grid alike) says nothing.
+            let setup = parameters.keys.sorted().filter { $0 != beta2.name && r.values(of: $0).count > 1 }.map { ($0, parameters[$0]!) }
+            let bins = r.rows("bin_log10_v_minibatch").filter { $0.cell == c }
+            return Findings.Cell(file: r.name, setup: setup,
+                                 beta2: parameters[beta2.name] ?? "",
                                  fullBatch: config.map { $0[batch] >= $0[data].count } ?? false,
                                  slope: f("slope_minibatch"), r2: f("r2_minibatch"), logRatio: Finding(ratio),
                                  spread: f("sd_log_ratio_minibatch"), t4Spread: f("t4_sd_log_ratio"),
                                  diagonalSlope: f("slope_hessian_diagonal"), wandering: rows["share_wandering"].map { Finding($0, form: .percent) },
-                                 sharpness: f("sharpness"), edge: rows["edge"].map { .derived($0.estimate) }, residual: f("residual_ratio"))
+                                 sharpness: f("sharpness"), edge: rows["edge"].map { .derived($0.estimate) }, residual: f("residual_ratio"),
+                                 largestLogV: bins.max { $0.estimate < $1.estimate }.map { Finding($0) },
+                                 epsilonFloor: config.map { 2 * log10(epsilonMultiple * $0[eps]) })
         }
         return cells
     }
 
+    /// Each set decided on its own, and all named.
     public static func decide(_ results: [StudyResults]) -> ClaimDecision? {
-        findings(results).map(render)
+        ClaimDecision.combining(.realNetworks, results.compactMap { r in findings([r]).map { (r.name, render($0)) } })
+    }
+
+    /// The standing of a cell in words.
+    static func standing(_ c: Findings.Cell) -> Prose {
+        switch c.standing {
+        case .follows: return "v̂ follows M_B"
+        case .epsilonSetsTheStep:
+            return "every bin has √v̂ ≤ \(Finding.derived(epsilonMultiple, digits: 2))ε (largest log₁₀ v̂ \(c.largestLogV.map { "\($0)" } ?? "")): training has interpolated and ε, not v̂, sets the step, so the cell is counted apart"
+        case .against:
+            if c.remembers { return "v̂ exceeds M_B by more than a factor \(formula: "2") (the level's \(Finding.bound)-MCSE interval lies above)" }
+            if c.level == .below { return "v̂ lies below M_B by more than a factor \(formula: "2")" }
+            return "v̂ does not have M_B's shape (the slope's \(Finding.bound)-MCSE interval lies outside \(formula: "1 ±") \(Finding.derived(slopeBound, digits: 1)))"
+        case .undecided:
+            return "undecided: " + (c.level == .across ? "the level's \(Finding.bound)-MCSE interval crosses the factor-\(formula: "2") band" : "the slope's \(Finding.bound)-MCSE interval crosses the band \(formula: "1 ±") \(Finding.derived(slopeBound, digits: 1))")
+        }
     }
 
     /// §5's findings as prose: one sentence per cell, then the summary.
     public static func render(_ f: Findings) -> ClaimDecision {
         let evidence: [Prose] = f.cells.map { c in
-            let setup = Prose.joined(c.setup.map { "\(label: $0.key) \(label: $0.value)" })
-            let file: Prose = Set(f.cells.map(\.file)).count > 1 ? "\(code: c.file), " : ""
-            var line: Prose = file + (c.setup.isEmpty ? "" : setup + ", ") + (c.fullBatch ? "full batch, " : "") + "β₂ = \(label: c.beta2): "
+            let name = c.name(showingFile: Set(f.cells.map(\.file)).count > 1)
+            var line: Prose = name + (c.setup.isEmpty && !c.fullBatch ? "" : ", ") + "β₂ = \(label: c.beta2): "
             line += "mean log₁₀(v̂/M_B) \(c.logRatio)"
             if let slope = c.slope { line += ", slope on M_B \(slope)" + (c.r2.map { " (R² \($0))" } ?? "") }
-            line += c.follows ? ": v̂ follows M_B" : (c.remembers ? ": v̂ exceeds M_B by more than a factor \(formula: "2")" : ": v̂ departs from M_B")
-            if c.atLevel && c.hasShape == nil { line += " in level (the slope's MCSE leaves its shape undecided)" }
+            line += ": " + standing(c)
             if let d = c.diagonalSlope { line += "; slope on |diag H| \(d)" + (c.diagonalFormFits ? ", the square-root law's diagonal form" : "") }
             if let s = c.spread, let t4 = c.t4Spread { line += "; spread of log₁₀(v̂/M_B) over coordinates \(s), T4 with the measured kurtosis \(t4)" }
             if let w = c.wandering { line += "; θ's own movement explains \(w) of Σv̂" }
@@ -125,18 +207,11 @@ extension NetworkStudy {
             if let h = c.residual { line += "; ‖H − GGN‖_F/‖H‖_F \(h)" }
             return line + "."
         }
-        let summary: Prose
-        switch f.verdict {
-        case .holdsExactly:
-            summary = "in every cell here v̂ follows M_B, the expected square of a minibatch gradient at the final θ (within a factor \(formula: "2") of its level and \(Finding.derived(slopeBound, digits: 1)) of its slope): the Gauss–Newton side, not the square-root law's diag(H)²."
-        case .holdsUnderConditions:
-            let above = f.cells.filter(\.remembers), full = above.filter(\.fullBatch).count
-            summary = "v̂ follows M_B, the expected square of a minibatch gradient at the final θ, in \(Finding.count(f.following)) of \(Finding.count(f.cells.count)) cells; in \(Finding.count(above.count)) its mean level exceeds M_B's by more than a factor \(formula: "2")"
-                + (above.count > full ? " (\(Finding.count(above.count - full)) with minibatches, as T9's lag predicts where \(formula: "1/(1 − β₂)") is long against the time θ takes to move" + (full > 0 ? "; \(Finding.count(full)) with the full batch)" : ")") : (full > 0 ? ", all with the full batch" : ""))
-                + ". The square-root law's diagonal form (slope \(formula: "2") on |diag H|) " + (f.cells.contains(where: \.diagonalFormFits) ? "fits some cells." : "fits none.")
-        default:
-            summary = "in no cell here does v̂ follow M_B within a factor \(formula: "2") of its level and its slope."
-        }
+        let above = f.cells.filter(\.remembers)
+        var summary: Prose = "Of \(Finding.count(f.cells.count)) cells, v̂ follows M_B, the expected square of a minibatch gradient at the final θ (the \(Finding.bound)-MCSE intervals of its level inside a factor \(formula: "2") and of its slope inside \(formula: "1 ±") \(Finding.derived(slopeBound, digits: 1))), in \(Finding.count(f.following)); decided against in \(Finding.count(f.count(.against)))"
+        if !above.isEmpty { summary += " (in \(Finding.count(above.count)) its level lies above M_B's by more than a factor \(formula: "2"), v̂ remembering earlier, larger gradients)" }
+        summary += "; undecided in \(Finding.count(f.count(.undecided))); and in \(Finding.count(f.count(.epsilonSetsTheStep))) ε, not v̂, sets the step. The square-root law's diagonal form (slope \(formula: "2") on |diag H|) "
+            + (f.cells.contains(where: \.diagonalFormFits) ? "fits some cells." : "fits none.")
         var context: [Prose] = []
         let (explained, told) = f.spreadExplained
         if told > 0 {
@@ -153,6 +228,17 @@ extension NetworkStudy {
             context.append(line)
         }
         context.append("Not applicable here: T9's size of the lag, \(formula: "(1−β₂)/(1 − β₂e^κ) − 1"), needs the rate κ at which M_B shrinks along the trajectory, which the `network` study does not measure.")
-        return ClaimDecision(claim: claim!, verdict: f.verdict, summary: summary, evidence: evidence + context)
+        return ClaimDecision(claim: .realNetworks, verdict: f.verdict, summary: summary, evidence: evidence + context)
+    }
+}
+
+extension NetworkStudy {
+    /// The answer's row: what v̂ follows in real training, counted over every set's cells.
+    public static func answer(_ results: [StudyResults]) -> [RegimeLaw] {
+        guard let f = findings(results) else { return [] }
+        let law: Prose = f.following > 0 ? "M_B, the minibatch gradient's second moment (the Gauss–Newton side)" : "not M_B"
+        return [RegimeLaw("Adam training a network on real data, at the final θ", law: law,
+                          measured: "follows in \(Finding.count(f.following)) of \(Finding.count(f.cells.count)) cells, decided against in \(Finding.count(f.count(.against))), undecided in \(Finding.count(f.count(.undecided))), ε sets the step in \(Finding.count(f.count(.epsilonSetsTheStep)))",
+                          claim: .realNetworks)]
     }
 }
