@@ -73,8 +73,12 @@ public struct ResultFiles {
         let count = Exceedances(results.flatMap(\.estimates).compactMap { e in zScore(e).map { ($0, e.replications) } })
         if count.scored > 0 {
             text += "Rows within 4 MCSE of an exact theory: \(count.within) of \(count.scored) (\(EstimateText.percent(Double(count.within) / Double(count.scored), digits: 3))); "
-                + "chance alone puts \(EstimateText.significant(count.expected, digits: 2)) beyond, and \(count.beyond) or more with probability \(EstimateText.significant(count.pValue, digits: 2))"
-                + (count.withinChance ? ".\n" : ", below \(EstimateText.significant(Exceedances.significance, digits: 1)): more rows disagree than chance explains.\n")
+                + "chance alone puts \(EstimateText.significant(count.expected, digits: 2)) beyond"
+            if count.beyond > 0 {
+                text += ", and \(count.beyond) or more with probability \(EstimateText.significant(count.pValue, digits: 2))"
+                    + (count.withinChance ? "" : ", below \(EstimateText.significant(Exceedances.significance, digits: 1)): more rows disagree than chance explains")
+            }
+            text += ".\n"
         }
         if let headline = config.study.headline(results) { text += "\n" + headline }
         for result in results {

@@ -27,6 +27,10 @@ public protocol ReportedStudy: Study {
     /// This study's rows of the regime → law table that opens REPORT.md: which law v follows
     /// where, from this study's files, at most a few rows.
     static func answer(_ results: [StudyResults]) -> [RegimeLaw]
+
+    /// Whether a config of this study can decide its ``claim`` (`hessian-study check`): the cells
+    /// the rule reads are there, or what is missing. Nil for a study that decides no claim.
+    static func readiness(_ config: Config) -> Readiness?
 }
 
 extension ReportedStudy {
@@ -35,6 +39,7 @@ extension ReportedStudy {
     public static func decide(_ results: [StudyResults]) -> ClaimDecision? { nil }
     public static func contributions(_ results: [StudyResults]) -> [Claim: [Prose]] { [:] }
     public static func answer(_ results: [StudyResults]) -> [RegimeLaw] { [] }
+    public static func readiness(_ config: Config) -> Readiness? { nil }
 }
 
 /// A row of the answer that opens REPORT.md: in this regime, v follows this law, by this number

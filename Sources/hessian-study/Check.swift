@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import MonteCarlo
+import Reporting
 import Studies
 
 extension HessianStudy {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check configs without running them: exit 0 if every one is valid, 2 with one line naming the file and key if not.",
-            discussion: "For a valid config it prints its size (cells, replications, estimates, the CSV's size, memory) and, per cell, where the crossover h_c falls in the spectrum, with a warning when every coordinate is on one side."
+            discussion: "For a valid config it prints its size (cells, replications, estimates, the CSV's size, memory); per cell, where the crossover h_c falls in the spectrum, with a warning when every coordinate is on one side; and whether it can decide the claim its study tests, and if not why (a parameter value no cell has, too few replications)."
         )
 
         @Argument(help: ArgumentHelp("Config files (JSON).", valueName: "config"))
@@ -28,6 +29,8 @@ extension HessianStudy {
                     print(config.name)
                 } else {
                     config.summary.forEach { print($0) }
+                    let study = allStudies.first { $0.name == config.study.name }
+                    if let readiness = study?.readiness(config) { print("  " + readiness.line(replications: config.replications)) }
                 }
             }
         }

@@ -185,3 +185,34 @@ struct WholeConfigurationTests {
         print("rows beyond 4 MCSE, seeds 1–5 at R = 6: \(rowsBeyond)")
     }
 }
+
+/// `check` says, for the claim a config's study tests, whether the config can decide it and, if
+/// not, why.
+struct CheckReadinessTests {
+    func check(_ config: String) throws -> String {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("c.json")
+        try Data(config.utf8).write(to: file)
+        let result = try hessianStudy(["check", file.path])
+        #expect(result.status == 0, "\(result.err)")
+        return result.out
+    }
+
+    @Test func saysWhatIsMissingAndWhatRDoes() throws {
+        let base = #""study": "sqrt-law", "seed": 1, "fixed": {"spectrum": [1, 2], "sigma": 1, "samples": 5"#
+        let rotated = try check("{\(base), \"rotation\": \"haar\"}, \"replications\": 8}")
+        #expect(rotated.contains("C2 Square-root law: cannot be decided: no cell has rotation \"none\" and alpha 0"))
+        let flat = try check(#"{"study": "sqrt-law", "seed": 1, "replications": 8, "fixed": {"spectrum": [2, 2], "sigma": 1, "samples": 5}}"#)
+        #expect(flat.contains("cannot be decided"), "one distinct eigenvalue gives no slope")
+        let one = try check("{\(base)}, \"replications\": 1}")
+        #expect(one.contains("C2 Square-root law: cannot be decided: with 1 replication no estimate has an MCSE"))
+        // R = 6: P(|t₅| > 4) = 0.0103 > 1%; R = 7: 0.0071.
+        let six = try check("{\(base)}, \"replications\": 6}")
+        #expect(six.contains("C2 Square-root law: can be decided; but at R = 6 a single estimate lies beyond 4 MCSE of a correct theory by chance with probability 0.010 (R ≥ 7 brings it to 0.01 or less)"), "\(six)")
+        let seven = try check("{\(base)}, \"replications\": 7}")
+        #expect(seven.contains("C2 Square-root law: can be decided\n"))
+        let gn = try check(#"{"study": "gauss-newton", "seed": 1, "replications": 8, "fixed": {"spectrum": [1, 2], "noise_sigma": 1, "samples": 5, "spread": 0.3}}"#)
+        #expect(gn.contains("C4 Gauss–Newton law: cannot be decided: no cell has spread 0"))
+    }
+}

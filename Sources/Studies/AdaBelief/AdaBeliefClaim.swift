@@ -62,4 +62,7 @@ extension AdaBeliefCurvature {
             : "AdaBelief's centred EMA does not recover the curvature."
         return ClaimDecision(claim: .c5, verdict: f.verdict, summary: summary, evidence: evidence)
     }
+
+    /// Every cell holds T6's rows and the recovery errors: any config can decide C5.
+    public static func readiness(_ config: Config) -> Readiness? { Readiness(.c5) }
 }

@@ -82,4 +82,11 @@ extension Dynamics {
             : "no coordinate reaches the stability limit in these runs: \(formula: "ηh/(√v̂ + ε)") varies with h, so Adam's step is not a (scaled) Newton step anywhere here."
         return ClaimDecision(claim: .c1, verdict: f.verdict, summary: summary, evidence: evidence)
     }
+
+    /// C1's rule reads RMSProp or Adam on the diagonal model with noise along H.
+    public static func readiness(_ config: Config) -> Readiness? {
+        Readiness(.c1, config, needs: "no cell runs rmsprop or adam with rotation \"none\" and noise \"hessian\" (C1 reads the diagonal model's newton_ratio there; rotated or decoupled-noise runs add evidence to C2 and C4 instead)") {
+            [.rmsprop, .adam].contains($0[optimizer]) && $0[rotation] == .none && $0[noise] == .hessian
+        }
+    }
 }

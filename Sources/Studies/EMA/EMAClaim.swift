@@ -148,4 +148,7 @@ extension EMAAccuracy {
             : "under drift the EMA departs from T9, so what bounds β₂ away from \(formula: "1") is not decided here."
         return ClaimDecision(claim: .c3, verdict: d.verdict, summary: summary, evidence: evidence)
     }
+
+    /// Every cell tests T4 (drift 0) or T9 (drift ≠ 0): any config can decide C3.
+    public static func readiness(_ config: Config) -> Readiness? { Readiness(.c3) }
 }

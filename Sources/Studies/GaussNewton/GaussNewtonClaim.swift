@@ -103,4 +103,11 @@ extension GaussNewton {
                           law: f.exact ? "the Gauss–Newton law, \(formula: "v = σₙ²h/B")" : "not the Gauss–Newton law",
                           measured: "slope of log v on log h \(RegimeLaw.brief(first.slope.estimate)) at B = \(label: first.batch)", claim: .c4)]
     }
+
+    /// C4's rule reads the slope at θ* (spread 0) for the linear model with homoscedastic noise.
+    public static func readiness(_ config: Config) -> Readiness? {
+        Readiness(.c4, config, needs: "no cell has spread 0, model \"linear\" and noise \"homoscedastic\" with at least two distinct eigenvalues (T3's slope at θ* is read there)") {
+            $0[spread] == 0 && $0[model] == .linear && $0[noise] == .homoscedastic && $0[spectrum].hasDistinctValues
+        }
+    }
 }

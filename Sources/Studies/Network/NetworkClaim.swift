@@ -230,6 +230,10 @@ extension NetworkStudy {
         context.append("Not applicable here: T9's size of the lag, \(formula: "(1−β₂)/(1 − β₂e^κ) − 1"), needs the rate κ at which M_B shrinks along the trajectory, which the `network` study does not measure.")
         return ClaimDecision(claim: .realNetworks, verdict: f.verdict, summary: summary, evidence: evidence + context)
     }
+
+    /// Every cell measures v̂ against M_B: any config can decide §5 (a cell may still come out
+    /// undecided, when its intervals cross a band).
+    public static func readiness(_ config: Config) -> Readiness? { Readiness(.realNetworks) }
 }
 
 extension NetworkStudy {

@@ -96,4 +96,11 @@ extension SqrtLaw {
         }
         return rows
     }
+
+    /// C2's rule reads the slope at rotation "none", α = 0, which needs two distinct eigenvalues.
+    public static func readiness(_ config: Config) -> Readiness? {
+        Readiness(.c2, config, needs: "no cell has rotation \"none\" and alpha 0 with at least two distinct eigenvalues (T1's slope is read there)") {
+            $0[rotation] == .none && $0[alpha] == 0 && $0[spectrum].hasDistinctValues
+        }
+    }
 }
