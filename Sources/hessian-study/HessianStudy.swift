@@ -21,7 +21,7 @@ struct HessianStudy: ParsableCommand {
         commandName: "hessian-study",
         abstract: "Monte Carlo evidence on whether Adam's second moment measures the Hessian.",
         version: version,
-        subcommands: [Run.self, Merge.self, Check.self, Report.self, List.self, Replicate.self, Compare.self]
+        subcommands: [Run.self, Merge.self, Check.self, Report.self, Quote.self, List.self, Replicate.self, Compare.self]
     )
 
     static func main() {
