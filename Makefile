@@ -1,5 +1,6 @@
 # HessianStudy. The two commands a newcomer needs:
-#   make study   reproduce every table, figure and REPORT.md in results/ from the configs in studies/
+#   make study   reproduce every table, figure and REPORT.md in results/ from the configs in studies/,
+#                and the results blocks of README.md and docs/ from them
 #   make test    run the tests (swift test)
 # Both first install what is missing (GSL, OpenBLAS, pkg-config, gnuplot) when run as root.
 #
@@ -41,9 +42,12 @@ build: deps
 test: deps
 	$(SWIFT) test
 
+DOCS := README.md $(sort $(wildcard docs/*.md))
+
 study: build
 	$(RELEASE) run $(CONFIGS) --out results
 	$(RELEASE) report results
+	$(RELEASE) quote results $(DOCS)
 
 study-quick: build
 	$(RELEASE) run $(QUICK) --out results/quick
