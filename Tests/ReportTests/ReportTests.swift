@@ -46,6 +46,11 @@ struct ReportTests {
         }
         // Only θ* was run, so nothing shows where the law stops: it holds.
         #expect(try #require(GaussNewton.decide([results(1.0039)])).verdict == .holds)
+        // Two of three gn_ratio rows at z = 10 (R unknown: 6.3·10⁻⁵ a row): far beyond chance, T3 fails.
+        let offRatios = StudyResults(name: "gauss-newton", rows: results(1).rows + (1...2).map {
+            ResultRow(cell: 0, grid: t3, quantity: "gn_ratio", index: $0, estimate: 1.1, mcse: 0.01, theory: 1)
+        })
+        #expect(try #require(GaussNewton.decide([offRatios])).verdict == .fails)
         #expect(try #require(GaussNewton.decide([results(1.0041)])).verdict == .fails)
     }
 
@@ -294,5 +299,35 @@ struct CrossFileReportTests {
         #expect(drifting.verdict.condition?.description.contains("`ema-drift`: under drift") == true)
         #expect(stationary.evidence.contains { $0.description.hasPrefix("Not applicable") })
         #expect(drifting.verdict.name == stationary.verdict.name)
+    }
+}
+
+/// The pieces of the rules that are not verdicts: pooling replicate cells, naming a law from an
+/// exponent.
+struct RulePieceTests {
+    /// Inverse-variance pooling: estimates 0 ± 1 and 3 ± 2 pool to (0·1 + 3·¼)/(1 + ¼) = 0.6 with
+    /// MCSE 1/√1.25; rows of different theories are not pooled.
+    @Test func replicateCellsPoolByInverseVariance() throws {
+        let a = ResultRow(cell: 0, quantity: "rel_var", estimate: 0, mcse: 1, theory: 0.1), b = ResultRow(cell: 1, quantity: "rel_var", estimate: 3, mcse: 2, theory: 0.1)
+        let pooled = try #require(EMAAccuracy.pool([a, b]))
+        #expect(abs(pooled.estimate - 0.6) < 1e-15)
+        #expect(abs(pooled.mcse! - 1 / 1.25.squareRoot()) < 1e-15)
+        var other = b
+        other.theory = 0.2
+        #expect(EMAAccuracy.pool([a, other]) == nil)
+        #expect(EMAAccuracy.pool([b]) == b)
+    }
+
+    /// An exponent names the Gauss–Newton law within 0.1 of 1, the square-root law within 0.1 of
+    /// 2, "between" strictly inside, "neither" outside.
+    @Test func anExponentNamesItsLawAtATenthFromIt() {
+        func law(_ e: Double) -> String { Dynamics.law(e).description }
+        #expect(law(1.1 - 1e-9) == "the Gauss–Newton law")
+        #expect(law(1.1 + 1e-9) == "between the two laws")
+        #expect(law(0.9 + 1e-9) == "the Gauss–Newton law")
+        #expect(law(0.9 - 1e-9) == "neither law")
+        #expect(law(1.9 + 1e-9) == "the square-root law")
+        #expect(law(1.9 - 1e-9) == "between the two laws")
+        #expect(law(2.1 + 1e-9) == "neither law")
     }
 }

@@ -19,7 +19,7 @@ extension Dynamics {
 
     /// The law an exponent of v on h decides: the Gauss–Newton law within ``lawTolerance`` of 1,
     /// the square-root law within it of 2, between the two otherwise.
-    static func law(_ exponent: Double) -> Prose {
+    public static func law(_ exponent: Double) -> Prose {
         if abs(exponent - 1) <= lawTolerance { return "the Gauss–Newton law" }
         if abs(exponent - 2) <= lawTolerance { return "the square-root law" }
         return exponent > 1 && exponent < 2 ? "between the two laws" : "neither law"

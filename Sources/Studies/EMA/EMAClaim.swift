@@ -79,7 +79,7 @@ extension EMAAccuracy {
     /// The inverse-variance weighted mean of rows that estimate one number (the same exact
     /// theory), with its MCSE 1/√Σw; the lone row when there is one; nil when the rows'
     /// theories differ or an MCSE is missing.
-    static func pool(_ rows: [ResultRow]) -> ResultRow? {
+    public static func pool(_ rows: [ResultRow]) -> ResultRow? {
         guard let first = rows.first else { return nil }
         guard rows.count > 1 else { return first }
         guard rows.allSatisfy({ $0.theory == first.theory && ($0.mcse ?? 0) > 0 }) else { return nil }
