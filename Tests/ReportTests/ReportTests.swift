@@ -64,6 +64,21 @@ struct ReportTests {
         }
         #expect(try #require(AdaBeliefCurvature.decide([results(0.049)])).verdict == .holds)
         #expect(try #require(AdaBeliefCurvature.decide([results(0.051)])).verdict == .fails)
+        // Every cell counts, not the first at each offset: a second β₂ that misses fails the claim,
+        // and the sentences name the β₂ of each.
+        let twoBeta2 = StudyResults(name: "adabelief", rows: results(0.049).rows.map { row in
+            var row = row
+            row.parameters["beta2"] = "0.99"
+            return row
+        } + results(0.051).rows.map { row in
+            var row = row
+            row.cell = 1
+            row.parameters["beta2"] = "0.999"
+            return row
+        })
+        let decision = try #require(AdaBeliefCurvature.decide([twoBeta2]))
+        #expect(decision.verdict == .fails)
+        #expect(decision.evidence.contains { $0.description.hasPrefix("c = 3, β₂ = 0.999: ") })
     }
 
     @Test func emaVerdictNeedsT4() throws {

@@ -16,8 +16,9 @@ extension AdaBeliefCurvature {
     public struct Findings: Sendable {
         /// The `v_centered` and `v_second_moment` rows against T6.
         public var rows: Exceedances
-        /// Per offset c: the relative errors in h of √v̂/σ and of AdaBelief's √(ŝ/factor)/σ.
-        public var errors: [(offset: String, raw: Finding, centred: Finding)]
+        /// Per cell: its offset c (and β₂, where the set varies it), the relative errors in h of
+        /// √v̂/σ and of AdaBelief's √(ŝ/factor)/σ.
+        public var errors: [(offset: String, beta2: String?, raw: Finding, centred: Finding)]
         /// AdaBelief's factor 2β₁²/(1+β₁) at the run's β₁.
         public var factor: (beta1: String, value: Finding)?
 
@@ -34,16 +35,17 @@ extension AdaBeliefCurvature {
         let centred = r.rows("v_centered"), raw = r.rows("v_second_moment")
         guard !centred.isEmpty else { return nil }
         let errors = r.rows("curvature_error_centered"), rawErrors = r.rows("curvature_error_second_moment")
-        let byOffset = r.values(of: "offset").compactMap { offset -> (String, Finding, Finding)? in
-            guard let e = errors.first(where: { $0.parameters["offset"] == offset }),
-                  let w = rawErrors.first(where: { $0.parameters["offset"] == offset }) else { return nil }
-            return (offset, Finding(w), Finding(e))
+        // Every cell's errors, in file order; β₂ named where the set varies it.
+        let namesBeta2 = r.values(of: beta2.name).count > 1
+        let byCell = errors.compactMap { e -> (String, String?, Finding, Finding)? in
+            guard let w = rawErrors.first(where: { $0.cell == e.cell }) else { return nil }
+            return (e.parameters[offset.name] ?? "", namesBeta2 ? e.parameters[beta2.name] : nil, Finding(w), Finding(e))
         }
         // Stated only when every cell ran with the same β₁.
         let beta1s = Set(r.config?.cells.map { $0[Self.beta1] } ?? [])
         let factor = beta1s.count == 1 ? beta1s.first.map { b in (format(b), Finding.derived(2 * b * b / (1 + b), digits: 2)) } : nil
         return Findings(rows: agreement(centred + raw),
-                        errors: errors.isEmpty ? [] : byOffset, factor: factor)
+                        errors: byCell, factor: factor)
     }
 
     public static func decide(_ results: [StudyResults]) -> ClaimDecision? {
@@ -54,7 +56,7 @@ extension AdaBeliefCurvature {
     public static func render(_ f: Findings) -> ClaimDecision {
         var evidence: [Prose] = ["T6: " + f.rows.prose("rows", theory: "\(formula: "(hc)² + σ²h²") and of the centred EMA's exact expectation (→ \(formula: "2β₁²/(1+β₁)·σ²h²"))") + "."]
         for e in f.errors {
-            evidence.append("c = \(label: e.offset): relative error in h of \(formula: "√v̂/σ") \(e.raw), of AdaBelief's \(formula: "√(ŝ/factor)/σ") \(e.centred).")
+            evidence.append("c = \(label: e.offset)" + (e.beta2.map { ", β₂ = \(label: $0)" } ?? "") + ": relative error in h of \(formula: "√v̂/σ") \(e.raw), of AdaBelief's \(formula: "√(ŝ/factor)/σ") \(e.centred).")
         }
         let factor: Prose = f.factor.map { " (\($0.value) at β₁ = \(label: $0.beta1))" } ?? ""
         let summary: Prose = f.holds
