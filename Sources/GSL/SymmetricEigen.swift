@@ -5,7 +5,7 @@ import CLAPACK
 
 /// The eigen-decomposition A = V·diag(λ)·Vᵀ of a real symmetric matrix, with its workspace,
 /// and the matrix functions f(A) = V·diag(f(λ))·Vᵀ built on it, the matrix square root among
-/// them (STUDIES.md T2: (E[ggᵀ])^(1/2) = σ·H).
+/// them (docs/SCIENCE.md T2: (E[ggᵀ])^(1/2) = σ·H).
 ///
 /// Served by LAPACK's divide and conquer (`dsyevd`, blocked: its tridiagonal reduction is half
 /// BLAS-3) with the `OpenBLAS` trait, by GSL's unblocked `gsl_eigen_symmv` without

@@ -62,7 +62,7 @@ public struct Cell: Sendable {
     }
 }
 
-/// A run's configuration, read and checked from a config file (CONTRACT.md, "Config files").
+/// A run's configuration, read and checked from a config file (docs/RESULTS.md, "Config files").
 ///
 /// Everything a user can get wrong is found here, before any work starts, and reported as a
 /// ``ConfigError`` naming the file and the key.

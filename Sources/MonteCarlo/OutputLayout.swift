@@ -1,4 +1,4 @@
-/// The closed form an estimate is held against, and how far it holds (CONTRACT.md, `theory_kind`).
+/// The closed form an estimate is held against, and how far it holds (docs/RESULTS.md, `theory_kind`).
 public enum Theory: Sendable, Equatable {
     /// No closed form.
     case none
@@ -30,7 +30,7 @@ public enum Theory: Sendable, Equatable {
 }
 
 /// One estimand of a study: what it is (`quantity`), the coordinate it belongs to (`index`, nil
-/// for a scalar), its closed form from STUDIES.md, and how replications are summarised into it.
+/// for a scalar), its closed form from docs/SCIENCE.md, and how replications are summarised into it.
 public struct Output: Sendable, Equatable {
     public var quantity: String
     public var index: Int?

@@ -21,7 +21,7 @@ public struct Provenance: Sendable {
     }
 }
 
-/// The three result files of a config (CONTRACT.md, "Result files"): `NAME.csv` for machines,
+/// The three result files of a config (docs/RESULTS.md, "Result files"): `NAME.csv` for machines,
 /// `NAME.md` for people, `NAME.json` for provenance.
 public struct ResultFiles {
     public let config: Config

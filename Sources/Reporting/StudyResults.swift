@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import MonteCarlo
 
-/// One row of a study's tidy CSV (CONTRACT.md, "Result files").
+/// One row of a study's tidy CSV (docs/RESULTS.md, "Result files").
 public struct ResultRow: Sendable, Equatable {
     public var cell: Int
     /// The grid parameters of the row's cell, as written in the CSV.
@@ -121,7 +121,7 @@ public struct StudyResults: Sendable {
     /// The most distinct values a grid column may take: the report lists and plots each one, and
     /// looks rows up once per value; a longer axis is no report (the committed ones have ≤ 8).
     public static let maximumGridValues = 1024
-    /// The columns every result CSV has (CONTRACT.md, "Result files").
+    /// The columns every result CSV has (docs/RESULTS.md, "Result files").
     public static let fixedColumns = ["cell", "quantity", "index", "estimate", "mcse", "theory"]
     /// Columns a result CSV may have besides the fixed ones and the grid's (absent from files
     /// written before they existed): `theory_kind` (without it, every theory was meant as exact),

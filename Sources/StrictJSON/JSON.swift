@@ -13,7 +13,7 @@
 /// a config is hashed into part-file fingerprints, where a seed read as a nearby double is a
 /// different study. Yams also brings libyaml's C sources into every build on a two-core
 /// machine, for files of ten to thirty lines. What users would gain is mainly comments, and a
-/// study's purpose is written in STUDIES.md and the report, next to its numbers.
+/// study's purpose is written in docs/SCIENCE.md and the report, next to its numbers.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)

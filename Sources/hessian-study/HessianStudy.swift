@@ -5,7 +5,7 @@ import Report
 import Reporting
 import Studies
 
-/// `hessian-study`: runs the studies of STUDIES.md from config files (CONTRACT.md).
+/// `hessian-study`: runs the studies of docs/SCIENCE.md from config files (docs/RESULTS.md).
 ///
 /// The subcommands are nested types of this one, one file each (`HessianStudy.Run` in Run.swift,
 /// …); options several of them take are the option groups of Options.swift. The commands only

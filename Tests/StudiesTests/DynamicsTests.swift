@@ -4,7 +4,7 @@ import Reporting
 @testable import Studies
 import Testing
 
-/// The dynamics study against T5 (STUDIES.md): SGD's closed form, the β₂ → 1 fixed point of
+/// The dynamics study against T5 (docs/SCIENCE.md): SGD's closed form, the β₂ → 1 fixed point of
 /// RMSProp and Adam, the two regimes around h_c, and failures reported as failures.
 ///
 /// Bounds: 4.5 MCSE per row over 24 independent chains (t₂₃: P(|t| > 4.5) ≈ 1.6e-4 per row, about

@@ -92,8 +92,7 @@ extension NetworkModel {
 
 }
 
-/// The `network` study's exact quantities against brute force (NETWORK-DESIGN.md, "Test each
-/// against brute force"), on small random models where every formula is exercised: 12 points,
+/// The `network` study's exact quantities against brute force, on small random models where every formula is exercised: 12 points,
 /// 4 inputs, 3 hidden units, 3 classes or one regression target, L2 on.
 struct NetworkTests {
     /// A random data set: Gaussian inputs (one column constant), labels or a target.
@@ -155,7 +154,7 @@ struct NetworkTests {
 
     static func norm(_ x: [Double]) -> Double { x.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 
-    /// Shapes of CONTRACT.md: 650 parameters for softmax regression 64 → 10, 2,410 for 64-32-10,
+    /// Shapes of docs/RESULTS.md: 650 parameters for softmax regression 64 → 10, 2,410 for 64-32-10,
     /// 11 and 10·11 + 32·... for diabetes; the shipped data load with the shapes of §5.
     @Test func shapes() throws {
         #expect(Architecture(inputs: 64, hidden: 0, outputs: 10, isClassification: true).dimension == 650)

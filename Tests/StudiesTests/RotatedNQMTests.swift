@@ -208,7 +208,7 @@ struct DriftTests {
 
     /// The finite-t forms against independent closed forms (ρ = 0): bias
     /// (1−β₂)/(1−β₂ᵗ)·(1−rᵗ)/(1−r) − 1 and variance 2(1−β₂)²(1−r²ᵗ)/((1−β₂ᵗ)²(1−r²)), r = β₂e^(−κ);
-    /// at t = 1 v̂ = g₁² exactly (bias 0, variance 2); and at large t STUDIES.md's stationary T9.
+    /// at t = 1 v̂ = g₁² exactly (bias 0, variance 2); and at large t docs/SCIENCE.md's stationary T9.
     @Test func finiteTimeFormsAndTheirLimits() {
         for (beta2, kappa) in [(0.9, 0.01), (0.99, -0.003), (0.999, 0.0005)] {
             let r = beta2 * exp(-kappa)
@@ -230,7 +230,7 @@ struct DriftTests {
         }
     }
 
-    /// STUDIES.md T9: the stationary MSE-optimal β₂ over the law (2κ²)^(1/3): 0.81, 0.92, 0.96, 0.98
+    /// docs/SCIENCE.md T9: the stationary MSE-optimal β₂ over the law (2κ²)^(1/3): 0.81, 0.92, 0.96, 0.98
     /// at κ = 10⁻², 10⁻³, 10⁻⁴, 10⁻⁵; and the minimiser is a minimum of the exact MSE.
     @Test func optimalBeta2AgainstTheLaw() {
         for (kappa, ratio) in [(1e-2, 0.81), (1e-3, 0.92), (1e-4, 0.96), (1e-5, 0.98)] {

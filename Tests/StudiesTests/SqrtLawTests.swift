@@ -4,7 +4,7 @@ import MonteCarlo
 import Studies
 import Testing
 
-/// The sqrt-law study against T1 and T2 of STUDIES.md.
+/// The sqrt-law study against T1 and T2 of docs/SCIENCE.md.
 ///
 /// Bounds: with R replications z = (estimate − theory)/mcse follows Student's t with R − 1
 /// degrees of freedom when the MCSE is honest. At R = 40, P(|t₃₉| > 4.5) ≈ 6e-5 per row, so a

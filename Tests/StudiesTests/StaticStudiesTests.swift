@@ -21,7 +21,7 @@ struct StaticStudiesTests {
         #expect(checked > 0, sourceLocation: sourceLocation)
     }
 
-    /// T4's stationary reference values for ρ = 0 (STUDIES.md), from the finite-t formula at
+    /// T4's stationary reference values for ρ = 0 (docs/SCIENCE.md), from the finite-t formula at
     /// large t: exact arithmetic, so a tight relative tolerance.
     @Test func emaTheoryReproducesT4ReferenceValues() throws {
         let (_, results) = try run("""

@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import MonteCarlo
 
-/// Raw against centred second moments away from the optimum (STUDIES.md C5, T6).
+/// Raw against centred second moments away from the optimum (docs/SCIENCE.md C5, T6).
 ///
 /// Each step draws δ ~ N(c·1, σ²I) afresh and g = h⊙δ (diagonal H), so gᵢ is i.i.d. with mean
 /// μᵢ = hᵢc (the gradient g* ≠ 0 at the point δ is centred on) and variance Vᵢ = σ²hᵢ². Adam's

@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import MonteCarlo
 
-/// Optimizer dynamics on the noisy quadratic model across β₂ (STUDIES.md T5, deciding C1 and
+/// Optimizer dynamics on the noisy quadratic model across β₂ (docs/SCIENCE.md T5, deciding C1 and
 /// the headline question).
 ///
 /// Diagonal H = diag(h), g = h⊙δ + ξ with ξᵢ ~ N(0, σₙ²hᵢ/B) fresh each step. Each replication

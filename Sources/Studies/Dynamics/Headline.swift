@@ -2,7 +2,7 @@ import Foundation
 import MonteCarlo
 import Reporting
 
-/// The headline of `dynamics` (STUDIES.md §3): for each optimizer and β₂, the exponent of v
+/// The headline of `dynamics` (docs/SCIENCE.md §5): for each optimizer and β₂, the exponent of v
 /// against h on each side of h_c with its 95% confidence interval beside T5's prediction, the gap
 /// to the β₂ → 1 fixed point, the isotropy of Var(δ), and the sharpness against its limit; then
 /// the verdicts these numbers decide.

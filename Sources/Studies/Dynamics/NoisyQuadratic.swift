@@ -1,6 +1,6 @@
 import Foundation
 
-/// The noisy quadratic model of STUDIES.md T5, one coordinate at a time: curvature h, gradient
+/// The noisy quadratic model of docs/SCIENCE.md T5, one coordinate at a time: curvature h, gradient
 /// g = h·δ + ξ with ξ ~ N(0, q), q = σₙ²h/B fresh each step.
 ///
 /// With a fixed step λ (SGD's η, or an adaptive method's η/(u + ε) with its preconditioner
@@ -80,7 +80,7 @@ public struct NoisyQuadratic {
 
 extension NoisyQuadratic {
     /// Where the β₂ → 1 fixed point's local exponent d log v/d log h passes `exponent` (in
-    /// (1, 2)), as h/h_c with h_c = 4L²σₙ²/(Bη²) (STUDIES.md T5′, ε = 0).
+    /// (1, 2)), as h/h_c with h_c = 4L²σₙ²/(Bη²) (docs/SCIENCE.md T5′, ε = 0).
     ///
     /// With x = ηh/u and q = σₙ²h/B, T5′ reads u² = q·f(x), f(x) = 1 + x/(2(1 − x/L)). Since
     /// u = ηh/x, h = (Bη²/σₙ²)·x²f(x): h is explicit in x ∈ (0, L), and so is

@@ -1,6 +1,6 @@
 import MonteCarlo
 
-/// The optimizers of STUDIES.md T5 as one update rule, so that a single stepping loop serves all:
+/// The optimizers of docs/SCIENCE.md T5 as one update rule, so that a single stepping loop serves all:
 ///
 ///     m ← β₁m + (1−β₁)g,      m̂ = m/(1−β₁ᵗ)                       (β₁ = 0 for SGD and RMSProp)
 ///     v ← β₂v + (1−β₂)·r²,    v̂ = v/(1−β₂ᵗ),  r = g (Adam, RMSProp) or g − m (AdaBelief)

@@ -1,7 +1,7 @@
 import Foundation
 import GSL
 
-/// STUDIES.md T8: the noisy quadratic model with a full Hessian H and gradient noise of any
+/// docs/SCIENCE.md T8: the noisy quadratic model with a full Hessian H and gradient noise of any
 /// covariance C/B, under a step whose diagonal preconditioner is frozen at P = diag(p).
 ///
 /// The update is Adam's (RMSProp at β₁ = 0, SGD with p = 1) without bias corrections (they are

@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import MonteCarlo
 
-/// How well Adam's averages estimate what they average (STUDIES.md C3, T4).
+/// How well Adam's averages estimate what they average (docs/SCIENCE.md C3, T4).
 ///
 /// A stream of Gaussian gradients gₜ with unit variance and lag-k autocorrelation ρᵏ (AR(1),
 /// started in its stationary law: g₁ ~ N(0, 1), gₜ = ρgₜ₋₁ + √(1−ρ²)zₜ) feeds Adam's two
@@ -30,7 +30,7 @@ import MonteCarlo
 ///     Var      = 2·Σⱼₖ wⱼe^(−κj)·wₖe^(−κk)·ρ^(2|j−k|)       (= 2(1−β₂)²/(1−β₂ᵗ)²·(1 − r²ᵗ)/(1 − r²) at ρ = 0)
 ///     rel_mse  = rel_bias² + Var
 ///
-/// and as t → ∞ STUDIES.md's stationary forms (1−β₂)/(1 − β₂e^(−κ)) − 1 and
+/// and as t → ∞ docs/SCIENCE.md's stationary forms (1−β₂)/(1 − β₂e^(−κ)) − 1 and
 /// 2(1−β₂)²/(1 − β₂²e^(−2κ)). At κ = 0, rel_bias ≡ 0 and rel_mse ≡ rel_var, so those rows (and
 /// `beta2_optimal_theory`) are written only where κ ≠ 0: runs without drift keep exactly the
 /// rows they had.

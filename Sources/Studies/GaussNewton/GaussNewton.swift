@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import MonteCarlo
 
-/// The Gauss–Newton law and its passage to the square-root law (STUDIES.md C4, T3).
+/// The Gauss–Newton law and its passage to the square-root law (docs/SCIENCE.md C4, T3).
 ///
 /// Squared loss ½(y − f_θ(x))² with inputs x ~ N(0, diag(h)) and y = f_θ*(x) + ε. Each sample
 /// is one minibatch mean gradient g_B = (1/B)·Σ_b −(y_b − f_θ(x_b))·J_b, J = ∂f/∂θ, taken at
@@ -13,7 +13,7 @@ import MonteCarlo
 ///     E[g_B,ᵢ²] = s²(1 + 1/B)·hᵢ² + (σₙ² + s²·Σⱼhⱼ)·hᵢ/B,
 ///
 /// slope 1 at θ* (C4: σₙ²h/B) and slope 2 far from it (C2: s²h²). Written v = a·h² + c·h, the
-/// two terms are equal at h_c = c/a = (σₙ² + s²Σh)/(s²(B + 1)) (≈ (σₙ² + s²Σh)/(Bs²) of STUDIES.md
+/// two terms are equal at h_c = c/a = (σₙ² + s²Σh)/(s²(B + 1)) (≈ (σₙ² + s²Σh)/(Bs²) of docs/SCIENCE.md
 /// for large B); each replication fits v/h = a·h + c across coordinates.
 ///
 /// Two models where C4's "≈" steps fail, and by how much (`gn_ratio`, v over C4's prediction

@@ -1,8 +1,8 @@
 import Foundation
 import GSL
 
-/// The exact second-order quantities of STUDIES.md §5 on the whole training set, without
-/// autodiff (NETWORK-DESIGN.md, "Exact quantities").
+/// The exact second-order quantities of docs/SCIENCE.md, "Real training" on the whole training set, without
+/// autodiff (docs/SCIENCE.md, "Real training").
 extension NetworkModel {
     /// Σₙ (∇θℓₙ)ᵢᵏ for k = 1…4 into `sums[k − 1]` (each of d): the raw power sums of the
     /// per-sample gradients of the data term (without λθ). A dense layer's per-sample gradient is
@@ -155,7 +155,7 @@ extension NetworkModel {
 
     /// H − GGN, the residual term (1/N)ΣₙΣ꜀ rₙ꜀∇²fₙ꜀ (rₙ = ∂ℓₙ/∂f), added into `matrix` (both
     /// triangles); returns ‖H − GGN‖²_F. Zero for the linear models, whose f is linear in θ. For
-    /// one tanh hidden layer (NETWORK-DESIGN.md), with t′ = 1 − z² = tanh′(a) and
+    /// one tanh hidden layer, with t′ = 1 − z² = tanh′(a) and
     /// tanh″(a) = −2z(1 − z²):
     ///   W₁–W₁, unit j with itself only: (1/N)Σₙ eₙⱼ x̃ₙx̃ₙᵀ, eₙⱼ = tanh″(aₙⱼ)·Σ꜀ rₙ꜀W₂[c, j];
     ///   W₁(j, k)–W₂(c, j): (1/N)Σₙ rₙ꜀ t′ₙⱼ x̃ₙₖ (W₂'s bias column and other units: 0);

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import MonteCarlo
 
-/// The data sets the `network` study trains on (STUDIES.md §5), shipped in the package's `data/`
+/// The data sets the `network` study trains on (docs/SCIENCE.md, "Real training"), shipped in the package's `data/`
 /// folder (data/README.md: source, licence, conversion).
 public enum DataName: String, Choice {
     /// UCI optical digits as in scikit-learn: 1,797 images of 8×8 pixels (values 0–16), 10 classes.
@@ -34,7 +34,7 @@ public struct DataSetError: Error, CustomStringConvertible, Sendable {
     public var description: String
 }
 
-/// A training set as the models read it (STUDIES.md §5): N rows of standardised inputs, each
+/// A training set as the models read it (docs/SCIENCE.md, "Real training"): N rows of standardised inputs, each
 /// input column centred and divided by its population sd (a constant column stays 0), with a
 /// trailing 1 for the bias, X̃ = [x, 1] (N × (D+1), row-major); the targets, class labels
 /// 0…C−1 (digits) or the standardised target (diabetes).

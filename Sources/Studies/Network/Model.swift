@@ -1,7 +1,7 @@
 import Foundation
 import GSL
 
-/// A model of STUDIES.md §5 with its loss: `linear` (f = W x̃: softmax regression on digits,
+/// A model of docs/SCIENCE.md, "Real training" with its loss: `linear` (f = W x̃: softmax regression on digits,
 /// linear regression on diabetes) or `mlp` (one tanh hidden layer, a = W₁x̃, z = tanh a,
 /// f = W₂z̃, z̃ = [z, 1]). Loss per point ℓ(f, y): cross-entropy −log softmax(f)_y, or ½(f − y)²;
 /// the training loss is L(θ) = (1/n)Σₙℓₙ + ½λ‖θ‖².
@@ -231,7 +231,7 @@ public struct NetworkModel: Sendable {
         return (result.loss / Double(n) + 0.5 * l2 * penalty, result.correct)
     }
 
-    /// Every weight and bias uniform on ±1/√fan-in (STUDIES.md §5), drawn in θ's order.
+    /// Every weight and bias uniform on ±1/√fan-in (docs/SCIENCE.md, "Real training"), drawn in θ's order.
     public func initialise(_ theta: UnsafeMutablePointer<Double>, _ stream: RandomStream) {
         for i in 0..<dimension {
             let bound = 1 / Double(architecture.fanIn(i)).squareRoot()

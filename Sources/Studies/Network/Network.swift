@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import MonteCarlo
 
-/// Real networks (STUDIES.md §5, NETWORK-DESIGN.md): Adam trains a small model on a shipped
+/// Real networks (docs/SCIENCE.md, "Real training"): Adam trains a small model on a shipped
 /// data set, and at the final θ its v̂ is held against exact curvature and the minibatch
 /// gradient's second moment.
 ///
@@ -30,7 +30,7 @@ import MonteCarlo
 /// takes κᵢ of the minibatch gradient, from the per-sample central moments c₂, c₃, c₄ (power
 /// sums, one GEMM per layer and power) as for a mean of B draws with replacement
 /// (c₂/B, c₃/B², c₄/B³ + 3(B−1)c₂²/B³; B ≪ N); `t4_sd_log_ratio_per_sample` takes κᵢ of the
-/// per-sample gradients, as STUDIES.md §5 words it. Each is the root mean square over the
+/// per-sample gradients, as docs/SCIENCE.md, "Real training" words it. Each is the root mean square over the
 /// coordinates of the fit on M_B, to set beside the measured sd across coordinates
 /// (`sd_log_ratio_minibatch`), which also holds any systematic spread.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import MonteCarlo
 
-/// The headline of `network.md`: per cell, which law v̂ follows at the final θ (STUDIES.md §5).
+/// The headline of `network.md`: per cell, which law v̂ follows at the final θ (docs/SCIENCE.md, "Real training").
 extension NetworkStudy {
     public static func headline(_ results: [CellResult]) -> String? {
         var text = """

@@ -1,7 +1,7 @@
 import Foundation
 import GSL
 
-/// Adam's hyperparameters (STUDIES.md, notation).
+/// Adam's hyperparameters (docs/SCIENCE.md §2).
 public struct AdamSettings: Sendable, Equatable {
     public var lr: Double, beta1: Double, beta2: Double, eps: Double
     public init(lr: Double, beta1: Double, beta2: Double, eps: Double) {
@@ -14,7 +14,7 @@ public struct AdamSettings: Sendable, Equatable {
 
 /// One training run's state, preallocated: θ, Adam's m and v, the minibatch gradient, the
 /// epoch's order of rows, and the EMA of the full-batch g⊙g along the trajectory (the part of v̂
-/// that θ's own movement explains, STUDIES.md §5).
+/// that θ's own movement explains, docs/SCIENCE.md, "Real training").
 public final class TrainingState {
     public var theta: [Double], m: [Double], v: [Double], gradient: [Double]
     /// The EMA (weights of v̂, from snapshots) of ḡ(θₜ)⊙ḡ(θₜ), ḡ the full-batch gradient.
@@ -47,7 +47,7 @@ public final class TrainingState {
     func advance() { step += 1 }
 }
 
-/// Adam on a ``NetworkModel`` (STUDIES.md §5): minibatches of B rows drawn by reshuffling the
+/// Adam on a ``NetworkModel`` (docs/SCIENCE.md, "Real training"): minibatches of B rows drawn by reshuffling the
 /// rows at the start of every epoch (Fisher–Yates from the replication's stream) and dropping
 /// the last partial batch (⌊N/B⌋ steps an epoch); m and v start at 0 and are bias-corrected:
 /// m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), θ ← θ − η·m̂/(√v̂ + ε).

@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import MonteCarlo
 
-/// H = QΛQᵀ with Q Haar-random (STUDIES.md T2), and what the sqrt-law study needs of it:
+/// H = QΛQᵀ with Q Haar-random (docs/SCIENCE.md T2), and what the sqrt-law study needs of it:
 /// the gradient factor M = σ·H^(1−α/2) (so g = H·δ = M·z with z ~ N(0, I), since
 /// δ = σ·H^(−α/2)·z), which is also the truth's square root (E[ggᵀ])^(1/2) = M.
 struct RotatedHessian: @unchecked Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import GSL
 import MonteCarlo
 
-/// The square-root law (STUDIES.md C2), generalised as T1 and rotated as T2.
+/// The square-root law (docs/SCIENCE.md C2), generalised as T1 and rotated as T2.
 ///
 /// Around the optimum θ*, δ = θ − θ* ~ N(0, σ²H^(−α)) and the gradient is g = Hδ, so
 ///
