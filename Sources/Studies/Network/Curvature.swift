@@ -1,8 +1,8 @@
 import Foundation
 import GSL
 
-/// The exact second-order quantities of docs/SCIENCE.md, "Real training" on the whole training set, without
-/// autodiff (docs/SCIENCE.md, "Real training").
+/// The exact second-order quantities of docs/SCIENCE.md, "Real training", on the whole training
+/// set, without autodiff.
 extension NetworkModel {
     /// Σₙ (∇θℓₙ)ᵢᵏ for k = 1…4 into `sums[k − 1]` (each of d): the raw power sums of the
     /// per-sample gradients of the data term (without λθ). A dense layer's per-sample gradient is
