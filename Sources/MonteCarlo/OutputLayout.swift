@@ -106,11 +106,11 @@ public struct OutputLayout: Sendable {
     /// A scalar output, if `present` (evaluated only when building). When it is not and
     /// `otherwise` says why, the output is kept, without a statistic, as a row with an empty
     /// estimate and that note: a reader sees that the estimand is missing and why.
-    public mutating func scalar(_ quantity: String, when present: @autoclosure () -> Bool = true,
+    public mutating func scalar(_ quantity: Quantity, when present: @autoclosure () -> Bool = true,
                                 otherwise note: @autoclosure () -> String? = nil) -> Slot? {
         guard isCounting || present() else {
             if let note = note() {
-                blocks.append((quantity, count, 1, false, .mean, note))
+                blocks.append((quantity.name, count, 1, false, .mean, note))
                 theories.append { _ in .none }
             }
             return nil
@@ -119,23 +119,23 @@ public struct OutputLayout: Sendable {
     }
 
     /// A per-coordinate output of `count` coordinates, if `present` (evaluated only when building).
-    public mutating func vector(_ quantity: String, count: Int, when present: @autoclosure () -> Bool = true) -> VectorSlot? {
+    public mutating func vector(_ quantity: Quantity, count: Int, when present: @autoclosure () -> Bool = true) -> VectorSlot? {
         guard isCounting || present() else { return nil }
         return VectorSlot(start: add(quantity, count: count, isVector: true, summary: .mean), count: count)
     }
 
     /// The ratio x̄/ȳ of two scalar outputs' means (``Summary/ratio(numerator:denominator:)``);
     /// replications leave its slot unwritten, so it has none to give.
-    public mutating func ratio(_ quantity: String, of numerator: Slot, over denominator: Slot) -> RatioOutput {
+    public mutating func ratio(_ quantity: Quantity, of numerator: Slot, over denominator: Slot) -> RatioOutput {
         RatioOutput(position: add(quantity, count: 1, isVector: false,
                                   summary: .ratio(numerator: numerator.position, denominator: denominator.position)))
     }
 
-    private mutating func add(_ quantity: String, count: Int, isVector: Bool, summary: Summary) -> Int {
+    private mutating func add(_ quantity: Quantity, count: Int, isVector: Bool, summary: Summary) -> Int {
         let start = self.count
         self.count += count
         if !isCounting {
-            blocks.append((quantity, start, count, isVector, summary, nil))
+            blocks.append((quantity.name, start, count, isVector, summary, nil))
             theories.append { _ in .none }
         }
         return start

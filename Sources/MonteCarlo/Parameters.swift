@@ -294,7 +294,7 @@ public struct Parameter<Value: ParameterType>: Sendable {
     }
 
     /// The condition "this parameter is `value`", by the text the result files label it with:
-    /// what a rule looks rows up by (`results.rows("v", SqrtLaw.rotation.is(.none))`).
+    /// what a rule looks rows up by (`results.rows(SqrtLaw.Quantities.v, SqrtLaw.rotation.is(.none))`).
     public func `is`(_ value: Value) -> ParameterCondition {
         ParameterCondition(name: name, label: value.parameterValue.label ?? "")
     }

@@ -58,7 +58,7 @@ public enum Quotation {
         guard parts.count == 3 || parts.count == 4, let results = report.studies[parts[0]], let cell = Int(parts[1]) else { return nil }
         let index = parts.count == 4 ? Int(parts[3]) : nil
         guard parts.count == 3 || index != nil,
-              let row = results.rows(parts[2]).first(where: { $0.cell == cell && $0.index == index }) else { return nil }
+              let row = results.rows(Quantity(parts[2])).first(where: { $0.cell == cell && $0.index == index }) else { return nil }
         let kind = row.theory == nil ? "" : (row.theoryIsLimit ? "limit" : "exact")
         let theory = row.theory.map { EstimateText.like($0, estimate: row.estimate, mcse: row.mcse) } ?? ""
         let z = row.z.map(EstimateText.z) ?? ""

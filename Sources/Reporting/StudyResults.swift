@@ -61,39 +61,39 @@ public struct StudyResults: Sendable {
 
     /// Rows of `quantity` in cells whose parameters (``ResultRow/parameters``: grid, fixed and
     /// default alike) include `grid`, in file order.
-    public func rows(_ quantity: String, _ grid: [String: String] = [:]) -> [ResultRow] {
-        guard var candidates = index.byQuantity[quantity] else { return [] }
+    public func rows(_ quantity: Quantity, _ grid: [String: String] = [:]) -> [ResultRow] {
+        guard var candidates = index.byQuantity[quantity.name] else { return [] }
         for (column, value) in grid {
-            guard let positions = index.byValue[quantity]?[column]?[value] else { return [] }
+            guard let positions = index.byValue[quantity.name]?[column]?[value] else { return [] }
             if positions.count < candidates.count { candidates = positions }
         }
         return candidates.map { rows[$0] }.filter { row in grid.allSatisfy { row.parameters[$0.key] == $0.value } }
     }
 
     /// Rows of `quantity` in cells where every condition holds (typed keys:
-    /// `rows("v", SqrtLaw.rotation.is(.none))`).
-    public func rows(_ quantity: String, _ conditions: ParameterCondition...) -> [ResultRow] {
+    /// `rows(SqrtLaw.Quantities.v, SqrtLaw.rotation.is(.none))`).
+    public func rows(_ quantity: Quantity, _ conditions: ParameterCondition...) -> [ResultRow] {
         rows(quantity, matching: conditions)
     }
 
     /// Rows of `quantity` in cells where every condition of `conditions` holds.
-    public func rows(_ quantity: String, matching conditions: [ParameterCondition]) -> [ResultRow] {
+    public func rows(_ quantity: Quantity, matching conditions: [ParameterCondition]) -> [ResultRow] {
         rows(quantity, Dictionary(conditions.map { ($0.name, $0.label) }) { _, last in last })
     }
 
     /// The one scalar `quantity` of the cell matching `grid`, if there is exactly one.
-    public func scalar(_ quantity: String, _ grid: [String: String] = [:]) -> ResultRow? {
+    public func scalar(_ quantity: Quantity, _ grid: [String: String] = [:]) -> ResultRow? {
         let matches = rows(quantity, grid).filter { $0.index == nil }
         return matches.count == 1 ? matches[0] : nil
     }
 
     /// The one scalar `quantity` of the cell where every condition holds, if there is exactly one.
-    public func scalar(_ quantity: String, _ conditions: ParameterCondition...) -> ResultRow? {
+    public func scalar(_ quantity: Quantity, _ conditions: ParameterCondition...) -> ResultRow? {
         scalar(quantity, matching: conditions)
     }
 
     /// The one scalar `quantity` of the cell where every condition of `conditions` holds.
-    public func scalar(_ quantity: String, matching conditions: [ParameterCondition]) -> ResultRow? {
+    public func scalar(_ quantity: Quantity, matching conditions: [ParameterCondition]) -> ResultRow? {
         scalar(quantity, Dictionary(conditions.map { ($0.name, $0.label) }) { _, last in last })
     }
 

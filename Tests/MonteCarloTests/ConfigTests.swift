@@ -19,7 +19,7 @@ struct ProbeStudy: Study {
         }
     }
     static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(parameter: "spectrum") }
-    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slot { layout.scalar("x")! }
+    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slot { layout.scalar(Quantity("x"))! }
     init(cell: Cell, design: RandomStream) throws {
         var layout = OutputLayout()
         x = Self.declareOutputs(cell, &layout)

@@ -15,8 +15,8 @@ struct RatioProbe: Study {
     static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(parameter: "cell") }
     struct Slots: Sendable { let x: Slot, y: Slot, ratio: RatioOutput }
     static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
-        let x = layout.scalar("x")!, y = layout.scalar("y")!
-        return Slots(x: x, y: y, ratio: layout.ratio("x_over_y", of: x, over: y))
+        let x = layout.scalar(Quantity("x"))!, y = layout.scalar(Quantity("y"))!
+        return Slots(x: x, y: y, ratio: layout.ratio(Quantity("x_over_y"), of: x, over: y))
     }
     init(cell: Cell, design: RandomStream) throws {
         var layout = OutputLayout()
@@ -68,7 +68,7 @@ struct FailingProbe: Study {
     static let parameters = [label.erased]
     static func validate(_ cell: Cell, replications: Int) throws(CellError) {}
     static func memory(_ cell: Cell) -> MemoryNeed { MemoryNeed(parameter: "cell") }
-    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slot { layout.scalar("x")! }
+    static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slot { layout.scalar(Quantity("x"))! }
     init(cell: Cell, design: RandomStream) throws {
         var layout = OutputLayout()
         x = Self.declareOutputs(cell, &layout)

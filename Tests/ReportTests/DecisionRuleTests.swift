@@ -165,11 +165,11 @@ struct WholeConfigurationTests {
             let folder = try run(#"{"name": "sqrt-law", "study": "sqrt-law", "seed": \#(seed), "replications": 6, "fixed": {"spectrum": {"min": 0.01, "max": 100, "count": 80}, "sigma": 0.5, "samples": 200}}"#,
                                  in: work, folder: "seed-\(seed)")
             let results = try StudyResults.load("sqrt-law", from: folder, studies: allStudies)
-            let v = results.rows("v")
+            let v = results.rows(SqrtLaw.Quantities.v)
             let beyond = v.filter { abs($0.z!) > 4 }.count
             rowsBeyond.append(beyond)
             let pValue = binomialTail(atLeast: beyond, of: v.count, studentFiveTail(4))
-            let slope = try #require(results.scalar("slope"))
+            let slope = try #require(results.scalar(SqrtLaw.Quantities.slope))
             let decision = try #require(SqrtLaw.decide([results]))
             if decision.verdict == .fails {
                 #expect(abs(slope.z!) > 4 || pValue < 1e-3, "seed \(seed): fails with \(beyond) of \(v.count) rows beyond (p-value \(pValue)), slope z \(slope.z!)")

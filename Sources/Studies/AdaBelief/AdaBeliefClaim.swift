@@ -32,9 +32,9 @@ extension AdaBeliefCurvature {
 
     /// What C5's rule reads; nil without `v_centered` rows.
     public static func findings(_ r: StudyResults) -> Findings? {
-        let centred = r.rows("v_centered"), raw = r.rows("v_second_moment")
+        let centred = r.rows(Quantities.vCentered), raw = r.rows(Quantities.vSecondMoment)
         guard !centred.isEmpty else { return nil }
-        let errors = r.rows("curvature_error_centered"), rawErrors = r.rows("curvature_error_second_moment")
+        let errors = r.rows(Quantities.curvatureErrorCentered), rawErrors = r.rows(Quantities.curvatureErrorSecondMoment)
         // Every cell's errors, in file order; β₂ named where the set varies it.
         let namesBeta2 = r.values(of: beta2.name).count > 1
         let byCell = errors.compactMap { e -> (String, String?, Finding, Finding)? in

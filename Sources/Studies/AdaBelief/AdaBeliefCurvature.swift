@@ -43,9 +43,9 @@ public struct AdaBeliefCurvature: Study {
 
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
         let d = cell[spectrum].count
-        return Slots(secondMoment: layout.vector("v_second_moment", count: d)!, centred: layout.vector("v_centered", count: d)!,
-                     curvatureErrorSecondMoment: layout.scalar("curvature_error_second_moment")!,
-                     curvatureErrorCentred: layout.scalar("curvature_error_centered")!)
+        return Slots(secondMoment: layout.vector(Quantities.vSecondMoment, count: d)!, centred: layout.vector(Quantities.vCentered, count: d)!,
+                     curvatureErrorSecondMoment: layout.scalar(Quantities.curvatureErrorSecondMoment)!,
+                     curvatureErrorCentred: layout.scalar(Quantities.curvatureErrorCentered)!)
     }
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {

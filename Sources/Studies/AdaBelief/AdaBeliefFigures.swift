@@ -11,7 +11,7 @@ extension AdaBeliefCurvature: ReportedStudy {
     static func curvatureErrorFigure(_ r: StudyResults) -> Figure? {
         var data: [String: String] = [:], plots: [String] = []
         for (k, beta2) in r.values(of: "beta2").enumerated() where k < Figure.maximumSeries / 2 {
-            for (j, quantity) in ["curvature_error_second_moment", "curvature_error_centered"].enumerated() {
+            for (j, quantity) in [Quantities.curvatureErrorSecondMoment, Quantities.curvatureErrorCentered].enumerated() {
                 let rows = r.rows(quantity, ["beta2": beta2]).compactMap { row -> [Double]? in
                     Double(row.parameters["offset"] ?? "").map { [$0, row.estimate, row.mcse ?? 0] }
                 }

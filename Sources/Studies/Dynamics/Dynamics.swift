@@ -122,30 +122,30 @@ public struct Dynamics: Study {
         let d = cell[spectrum].count, optimizer = cell[optimizer], adaptive = optimizer.isAdaptive
         let shape = cell[noise], gamma = noisePower(cell)
         let flat = "no exponents: v is not a function of one curvature per coordinate when H is rotated or the noise misaligned"
-        return Slots(v: layout.vector("v", count: d)!, varianceOfDelta: layout.vector("var_delta", count: d)!,
-                     newtonRatio: adaptive ? layout.vector("newton_ratio", count: d) : nil,
-                     sqrtVGap: adaptive && optimizer.hasTheory ? layout.vector("sqrt_v_gap", count: d, when: fixedPoint) : nil,
-                     sharpness: layout.scalar("sharpness")!,
-                     exponentBelow: layout.scalar("exponent_below", when: !dense && regimes(cell).below != nil,
+        return Slots(v: layout.vector(Quantities.v, count: d)!, varianceOfDelta: layout.vector(Quantities.varDelta, count: d)!,
+                     newtonRatio: adaptive ? layout.vector(Quantities.newtonRatio, count: d) : nil,
+                     sqrtVGap: adaptive && optimizer.hasTheory ? layout.vector(Quantities.sqrtVGap, count: d, when: fixedPoint) : nil,
+                     sharpness: layout.scalar(Quantities.sharpness)!,
+                     exponentBelow: layout.scalar(Quantities.exponentBelow, when: !dense && regimes(cell).below != nil,
                                                   otherwise: dense ? flat : gamma == 2 ? "γ = 2: no crossover (T10), every curvature is above it"
                                                     : "fewer than two distinct curvatures below h_c/\(format(regimeMargin))"),
-                     exponentAbove: layout.scalar("exponent_above", when: !dense && regimes(cell).above != nil,
+                     exponentAbove: layout.scalar(Quantities.exponentAbove, when: !dense && regimes(cell).above != nil,
                                                   otherwise: dense ? flat : "fewer than two distinct curvatures above \(format(regimeMargin))·h_c"),
-                     crossover: layout.scalar("h_c", when: shape != .misaligned && gamma < 2,
+                     crossover: layout.scalar(Quantities.hC, when: shape != .misaligned && gamma < 2,
                                               otherwise: shape == .misaligned ? "misaligned noise: no crossover law" : "γ = 2: no crossover (T10)"),
-                     varianceSlope: layout.scalar("var_delta_slope", when: !dense && cell[spectrum].hasDistinctValues),
-                     preconditionedSharpness: dense && adaptive ? layout.scalar("preconditioned_sharpness") : nil,
-                     preconditionedSharpnessFinal: dense && adaptive ? layout.scalar("preconditioned_sharpness_final") : nil,
-                     covarianceDistanceIdentity: dense ? layout.scalar("cov_distance_identity") : nil,
-                     covarianceDistancePreconditioner: dense ? layout.scalar("cov_distance_preconditioner") : nil,
-                     ratioHessianSquared: dense ? layout.vector("ratio_hessian_squared", count: d) : nil,
-                     ratioDiagonalSquared: dense ? layout.vector("ratio_diagonal_squared", count: d) : nil,
-                     ratioNoise: dense ? layout.vector("ratio_noise", count: d) : nil,
-                     spreadHessianSquared: dense ? layout.scalar("spread_hessian_squared") : nil,
-                     spreadDiagonalSquared: dense ? layout.scalar("spread_diagonal_squared") : nil,
-                     spreadNoise: dense ? layout.scalar("spread_noise") : nil,
+                     varianceSlope: layout.scalar(Quantities.varDeltaSlope, when: !dense && cell[spectrum].hasDistinctValues),
+                     preconditionedSharpness: dense && adaptive ? layout.scalar(Quantities.preconditionedSharpness) : nil,
+                     preconditionedSharpnessFinal: dense && adaptive ? layout.scalar(Quantities.preconditionedSharpnessFinal) : nil,
+                     covarianceDistanceIdentity: dense ? layout.scalar(Quantities.covDistanceIdentity) : nil,
+                     covarianceDistancePreconditioner: dense ? layout.scalar(Quantities.covDistancePreconditioner) : nil,
+                     ratioHessianSquared: dense ? layout.vector(Quantities.ratioHessianSquared, count: d) : nil,
+                     ratioDiagonalSquared: dense ? layout.vector(Quantities.ratioDiagonalSquared, count: d) : nil,
+                     ratioNoise: dense ? layout.vector(Quantities.ratioNoise, count: d) : nil,
+                     spreadHessianSquared: dense ? layout.scalar(Quantities.spreadHessianSquared) : nil,
+                     spreadDiagonalSquared: dense ? layout.scalar(Quantities.spreadDiagonalSquared) : nil,
+                     spreadNoise: dense ? layout.scalar(Quantities.spreadNoise) : nil,
                      passage: !dense && shape == .power && gamma < 2
-                        ? layout.scalar("passage", when: passage, otherwise: "the theory's secant exponent never reaches (γ + 2)/2 in this spectrum") : nil)
+                        ? layout.scalar(Quantities.passage, when: passage, otherwise: "the theory's secant exponent never reaches (γ + 2)/2 in this spectrum") : nil)
     }
 
     /// Where v's exponent on h passes midway from γ to 2: scanning the coordinates in increasing h,

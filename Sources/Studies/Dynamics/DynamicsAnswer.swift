@@ -12,8 +12,8 @@ extension Dynamics {
 
     /// The fitted exponents of v on h below and above h_c, for `name` at β₂ = `b`.
     static func exponents(_ r: StudyResults, _ name: Optimizer, _ b: Double) -> (below: ResultRow, above: ResultRow)? {
-        guard let below = r.scalar("exponent_below", optimizer.is(name), beta2.is(b)),
-              let above = r.scalar("exponent_above", optimizer.is(name), beta2.is(b)) else { return nil }
+        guard let below = r.scalar(Quantities.exponentBelow, optimizer.is(name), beta2.is(b)),
+              let above = r.scalar(Quantities.exponentAbove, optimizer.is(name), beta2.is(b)) else { return nil }
         return (below, above)
     }
 
@@ -60,7 +60,7 @@ extension Dynamics {
     /// Per β₂: the largest |√v/u − 1| over coordinates, RMSProp and Adam.
     static func gapsByBeta2(_ d: StudyResults) -> [(beta2: String, gap: ResultRow)] {
         d.values(of: beta2).compactMap { b in
-            let worst = [Optimizer.rmsprop, .adam].flatMap { d.rows("sqrt_v_gap", optimizer.is($0), beta2.is(b)) }
+            let worst = [Optimizer.rmsprop, .adam].flatMap { d.rows(Quantities.sqrtVGap, optimizer.is($0), beta2.is(b)) }
                 .max { abs($0.estimate) < abs($1.estimate) }
             return worst.map { (format(b), $0) }
         }

@@ -48,7 +48,7 @@ extension Dynamics {
         let h = Figure.spectrum(results, spectrum)
         var runs: [Findings.Run] = []
         for name in [Optimizer.rmsprop, .adam] {
-            let ratios = results.rows("newton_ratio", optimizer.is(name), beta2.is(top)).sorted { ($0.index ?? 0) < ($1.index ?? 0) }
+            let ratios = results.rows(Quantities.newtonRatio, optimizer.is(name), beta2.is(top)).sorted { ($0.index ?? 0) < ($1.index ?? 0) }
             guard let low = ratios.first, let high = ratios.last,
                   let cell = results.config?.cells.first(where: { $0[optimizer] == name }) else { continue }
             let limit = stabilityLimit(cell)
@@ -58,7 +58,7 @@ extension Dynamics {
                                    atEdge: .count(near.count), coordinates: .count(ratios.count))
             if let h, let first = near.compactMap(\.index).min(), h.indices.contains(first) {
                 run.edgeFrom = .derived(h[first], digits: 3)
-                if let hc = results.scalar("h_c", optimizer.is(name), beta2.is(top)), hc.estimate > 0 {
+                if let hc = results.scalar(Quantities.hC, optimizer.is(name), beta2.is(top)), hc.estimate > 0 {
                     run.edgeFromOverCrossover = .derived(h[first] / hc.estimate, digits: 3)
                 }
             }

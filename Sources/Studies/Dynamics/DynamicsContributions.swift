@@ -54,10 +54,10 @@ extension Dynamics {
                 if let noiseValue { grid[noise.name] = noiseValue }
                 guard let cell = r.config?.cells.first(where: { $0[optimizer].rawValue == name }) else { continue }
                 let beta2Label = top ?? format(cell[beta2])
-                let gaps = r.rows("sqrt_v_gap", grid)
-                let sharpness = r.scalar("preconditioned_sharpness", grid)
+                let gaps = r.rows(Quantities.sqrtVGap, grid)
+                let sharpness = r.scalar(Quantities.preconditionedSharpness, grid)
                 guard let worst = gaps.max(by: { abs($0.estimate) < abs($1.estimate) }) else {
-                    if !r.rows("v", grid).isEmpty {
+                    if !r.rows(Quantities.v, grid).isEmpty {
                         lines.append("Rotated H in \(code: r.name), \(label: name), noise \(label: noiseValue ?? "hessian"), β₂ = \(label: beta2Label): T8's fixed-point iteration found no fixed point, so this cell has no gap to report.")
                     }
                     continue
@@ -75,14 +75,14 @@ extension Dynamics {
     /// and whether Cov(δ) has the shape of I or of P⁻¹, in one rotated cell.
     static func predictors(_ r: StudyResults, _ grid: [String: String]) -> [Prose] {
         var lines: [Prose] = []
-        if let squared = r.scalar("spread_hessian_squared", grid), let diagonal = r.scalar("spread_diagonal_squared", grid),
-           let noise = r.scalar("spread_noise", grid) {
+        if let squared = r.scalar(Quantities.spreadHessianSquared, grid), let diagonal = r.scalar(Quantities.spreadDiagonalSquared, grid),
+           let noise = r.scalar(Quantities.spreadNoise, grid) {
             let options: [(Double, Prose)] = [(squared.estimate, "diag(H²), the square-root law's full form"), (diagonal.estimate, "diag(H)², its diagonal form"),
                                               (noise.estimate, "diag(C/B), the noise")]
             let closest = options.min { $0.0 < $1.0 }!.1
             lines.append("There, the spread of log(v/p) over coordinates (\(formula: "0") when v ∝ p) is \(squared) for p = diag(H²), \(diagonal) for diag(H)² and \(noise) for diag(C/B): v is closest to proportional to \(closest).")
         }
-        if let identity = r.scalar("cov_distance_identity", grid), let preconditioner = r.scalar("cov_distance_preconditioner", grid) {
+        if let identity = r.scalar(Quantities.covDistanceIdentity, grid), let preconditioner = r.scalar(Quantities.covDistancePreconditioner, grid) {
             let mcse = max(identity.mcse ?? 0, preconditioner.mcse ?? 0)
             let verdict: Prose = abs(identity.estimate - preconditioner.estimate) <= agreementBound * mcse
                 ? "the two are not told apart at \(Finding.bound) MCSE"
@@ -101,7 +101,7 @@ extension Dynamics {
             if gammas.count > 1 {
                 let pairs: [Prose] = gammas.compactMap { g in
                     let grid = [optimizer.name: name, noisePower.name: g]
-                    let below = r.scalar("exponent_below", grid), above = r.scalar("exponent_above", grid)
+                    let below = r.scalar(Quantities.exponentBelow, grid), above = r.scalar(Quantities.exponentAbove, grid)
                     guard below != nil || above != nil else { return nil }
                     return "γ = \(label: g): " + (below.map { "\($0) below" } ?? "none below") + ", " + (above.map { "\($0) above" } ?? "none above")
                 }
@@ -110,7 +110,7 @@ extension Dynamics {
                 }
             }
             let batches = r.values(of: batch.name)
-            let passages = batches.compactMap { b in r.scalar("passage", [optimizer.name: name, batch.name: b]).map { (b, $0) } }
+            let passages = batches.compactMap { b in r.scalar(Quantities.passage, [optimizer.name: name, batch.name: b]).map { (b, $0) } }
             if passages.count > 1 {
                 let scaled = passages.compactMap { b, row in Double(b).map { row.estimate * $0 } }
                 let list = Prose.joined(passages.map { "\($0.1) at B = \(label: $0.0)" })

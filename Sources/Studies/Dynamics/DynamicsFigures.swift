@@ -14,7 +14,7 @@ extension Dynamics: ReportedStudy {
 
     /// The cells of `r` at one value of `parameter` (all cells without it), each labelled by the
     /// grid values that vary over the file, but that parameter, in file order: the series of a figure.
-    static func series(_ r: StudyResults, _ quantity: String, at parameter: String, _ value: String?) -> [(label: String, rows: [ResultRow])] {
+    static func series(_ r: StudyResults, _ quantity: Quantity, at parameter: String, _ value: String?) -> [(label: String, rows: [ResultRow])] {
         var order: [Int] = [], byCell: [Int: [ResultRow]] = [:]
         for row in r.rows(quantity) where value == nil || row.parameters[parameter] == nil || row.parameters[parameter] == value {
             if byCell[row.cell] == nil { order.append(row.cell) }
@@ -34,7 +34,7 @@ extension Dynamics: ReportedStudy {
         let beta2 = r.values(of: "beta2").max { (Double($0) ?? 0) < (Double($1) ?? 0) }
         var data: [String: String] = [:], plots: [String] = [], gaps: [String] = []
         var low = Double.infinity, high = 0.0
-        for (label, rows) in series(r, "v", at: "beta2", beta2) where plots.count < Figure.maximumSeries {
+        for (label, rows) in series(r, Quantities.v, at: "beta2", beta2) where plots.count < Figure.maximumSeries {
             // u, √v, and the gap's MCSE in %: √v/u − 1 has MCSE mcse_v/(2√v·u) (delta method).
             let points = rows.compactMap { row -> [Double]? in
                 guard let theory = row.theory, theory > 0, row.estimate > 0 else { return nil }
@@ -62,7 +62,7 @@ extension Dynamics: ReportedStudy {
         guard gammas.count >= 2 else { return nil }
         var data: [String: String] = [:], plots: [String] = []
         for optimizer in r.values(of: "optimizer") {
-            for (side, quantity) in [("below", "exponent_below"), ("above", "exponent_above")] where plots.count < 2 * Figure.maximumSeries {
+            for (side, quantity) in [("below", Quantities.exponentBelow), ("above", Quantities.exponentAbove)] where plots.count < 2 * Figure.maximumSeries {
                 let points = r.rows(quantity, ["optimizer": optimizer]).compactMap { row -> [Double]? in
                     guard let g = Double(row.parameters["noise_power"] ?? "") else { return nil }
                     return [g, row.estimate, row.mcse ?? 0, row.theory ?? .nan]
@@ -95,9 +95,9 @@ extension Dynamics: ReportedStudy {
         guard r.values(of: "batch").count >= 2 else { return nil }
         var data: [String: String] = [:], plots: [String] = []
         for (k, optimizer) in r.values(of: "optimizer").enumerated() where k < Figure.maximumSeries {
-            let points = r.rows("passage", ["optimizer": optimizer]).compactMap { row -> [Double]? in
+            let points = r.rows(Quantities.passage, ["optimizer": optimizer]).compactMap { row -> [Double]? in
                 guard let b = Double(row.parameters["batch"] ?? "") else { return nil }
-                let hc = r.scalar("h_c", row.parameters.merging(["optimizer": optimizer]) { $1 })?.estimate ?? .nan
+                let hc = r.scalar(Quantities.hC, row.parameters.merging(["optimizer": optimizer]) { $1 })?.estimate ?? .nan
                 return [b, row.estimate, row.mcse ?? 0, row.theory ?? .nan, hc]
             }
             guard !points.isEmpty else { continue }
@@ -123,7 +123,7 @@ extension Dynamics: ReportedStudy {
         guard let h = Figure.spectrum(r, spectrum) else { return nil }
         var data: [String: String] = [:], plots: [String] = [], files: [String] = [], theory: [[Double]] = []
         for (k, beta2) in r.values(of: "beta2").enumerated() where files.count < Figure.maximumSeries {
-            let rows = r.rows("v", ["optimizer": optimizer, "beta2": beta2])
+            let rows = r.rows(Quantities.v, ["optimizer": optimizer, "beta2": beta2])
             guard !rows.isEmpty else { continue }
             // h, √v, u and the gap's MCSE in %: √v/u − 1 has MCSE mcse_v/(2√v·u) (delta method).
             let points = Figure.byCoordinate(rows, h).map { row -> [Double] in

@@ -111,14 +111,13 @@ struct HeadlineRow {
 
     init(_ result: CellResult) {
         let cell = result.cell
-        func scalar(_ quantity: String) -> Estimate? { result.estimates.first { $0.output.quantity == quantity } }
         optimizer = cell[Dynamics.optimizer].rawValue
         setting = cell.gridValues.filter { $0.name != Dynamics.optimizer.name && $0.name != Dynamics.beta2.name }.map { ($0.name, $0.value.gridLabel) }
         beta2 = cell[Dynamics.beta2]
         crossover = Dynamics.crossover(cell)
         limit = Dynamics.stabilityLimit(cell)
-        (below, above) = (scalar("exponent_below"), scalar("exponent_above"))
-        (isotropy, sharpness) = (scalar("var_delta_slope"), scalar("sharpness"))
-        gap = result.estimates.filter { $0.output.quantity == "sqrt_v_gap" }.map { abs($0.estimate) }.max()
+        (below, above) = (result.estimate(Dynamics.Quantities.exponentBelow), result.estimate(Dynamics.Quantities.exponentAbove))
+        (isotropy, sharpness) = (result.estimate(Dynamics.Quantities.varDeltaSlope), result.estimate(Dynamics.Quantities.sharpness))
+        gap = result.estimates(of: Dynamics.Quantities.sqrtVGap).map { abs($0.estimate) }.max()
     }
 }

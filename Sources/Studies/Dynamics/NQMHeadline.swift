@@ -24,16 +24,15 @@ extension Dynamics {
 
             """
         for result in dense {
-            func scalar(_ q: String) -> Estimate? { result.estimates.first { $0.output.quantity == q } }
-            let gap = result.estimates.filter { $0.output.quantity == "sqrt_v_gap" }.max { abs($0.estimate) < abs($1.estimate) }
-            let sharp = scalar("preconditioned_sharpness"), identity = scalar("cov_distance_identity")
-            let preconditioner = scalar("cov_distance_preconditioner")
+            let gap = result.estimates(of: Quantities.sqrtVGap).max { abs($0.estimate) < abs($1.estimate) }
+            let sharp = result.estimate(Quantities.preconditionedSharpness), identity = result.estimate(Quantities.covDistanceIdentity)
+            let preconditioner = result.estimate(Quantities.covDistancePreconditioner)
             let cells = [result.cell[noise].rawValue, result.cell[optimizer].rawValue, format(result.cell[beta2]),
                          gap.map { "\(EstimateText.estimate(100 * $0.estimate, mcse: $0.mcse.map { 100 * $0 }))%" } ?? "no fixed point",
-                         estimateCell(sharp), estimateCell(scalar("preconditioned_sharpness_final")), theoryCell(sharp),
+                         estimateCell(sharp), estimateCell(result.estimate(Quantities.preconditionedSharpnessFinal)), theoryCell(sharp),
                          EstimateText.significant(stabilityLimit(result.cell)),
                          estimateCell(identity), theoryCell(identity), estimateCell(preconditioner), theoryCell(preconditioner),
-                         estimateCell(scalar("spread_hessian_squared")), estimateCell(scalar("spread_diagonal_squared")), estimateCell(scalar("spread_noise"))]
+                         estimateCell(result.estimate(Quantities.spreadHessianSquared)), estimateCell(result.estimate(Quantities.spreadDiagonalSquared)), estimateCell(result.estimate(Quantities.spreadNoise))]
             text += "| " + cells.joined(separator: " | ") + " |\n"
         }
         return text
@@ -56,9 +55,8 @@ extension Dynamics {
 
             """
         for result in power {
-            func scalar(_ q: String) -> Estimate? { result.estimates.first { $0.output.quantity == q } }
             let gamma = noisePower(result.cell), hc = crossover(result.cell)
-            let below = scalar("exponent_below"), above = scalar("exponent_above"), passage = scalar("passage")
+            let below = result.estimate(Quantities.exponentBelow), above = result.estimate(Quantities.exponentAbove), passage = result.estimate(Quantities.passage)
             let cells = [result.cell[optimizer].rawValue, format(gamma), format(Double(result.cell[batch])),
                          hc > 0 ? EstimateText.significant(hc, digits: 3) : "none",
                          estimateCell(below), theoryCell(below), below == nil ? "–" : format(gamma),

@@ -26,11 +26,11 @@ extension EMAAccuracy {
         for group in groups.keys.sorted() {
             let cells = groups[group]!.sorted { $0.cell[beta2] < $1.cell[beta2] }
             let mse = cells.compactMap { r -> (Double, Estimate)? in
-                r.estimates.first { $0.output.quantity == "rel_mse" }.map { (r.cell[beta2], $0) }
+                r.estimate(Quantities.relMse).map { (r.cell[beta2], $0) }
             }
             guard let best = mse.min(by: { $0.1.estimate < $1.1.estimate }) else { continue }
             let near = mse.filter { ($0.1.estimate - best.1.estimate) <= 2 * (($0.1.mcse ?? 0) * ($0.1.mcse ?? 0) + (best.1.mcse ?? 0) * (best.1.mcse ?? 0)).squareRoot() }
-            let scored = cells.flatMap { $0.estimates }.filter { ["rel_bias", "rel_mse"].contains($0.output.quantity) }
+            let scored = cells.flatMap { $0.estimates(of: Quantities.relBias) + $0.estimates(of: Quantities.relMse) }
                 .compactMap { e -> Double? in
                     guard let t = e.output.theory.exact, let m = e.mcse, m > 0 else { return nil }
                     return abs(e.estimate - t) / m

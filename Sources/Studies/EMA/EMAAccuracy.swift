@@ -63,11 +63,11 @@ public struct EMAAccuracy: Study {
 
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
         let drifting = cell[drift] != 0
-        return Slots(relativeVariance: layout.scalar("rel_var")!, sqrtRelativeBias: layout.scalar("sqrt_rel_bias")!,
-                     sqrtRelativeMSE: layout.scalar("sqrt_rel_mse")!, momentumCurrentWeight: layout.scalar("m_current_weight")!,
-                     momentumVariance: layout.scalar("m_variance")!,
-                     relativeBias: layout.scalar("rel_bias", when: drifting), relativeMSE: layout.scalar("rel_mse", when: drifting),
-                     optimalBeta2: layout.scalar("beta2_optimal_theory", when: drifting))
+        return Slots(relativeVariance: layout.scalar(Quantities.relVar)!, sqrtRelativeBias: layout.scalar(Quantities.sqrtRelBias)!,
+                     sqrtRelativeMSE: layout.scalar(Quantities.sqrtRelMse)!, momentumCurrentWeight: layout.scalar(Quantities.mCurrentWeight)!,
+                     momentumVariance: layout.scalar(Quantities.mVariance)!,
+                     relativeBias: layout.scalar(Quantities.relBias, when: drifting), relativeMSE: layout.scalar(Quantities.relMse, when: drifting),
+                     optimalBeta2: layout.scalar(Quantities.beta2OptimalTheory, when: drifting))
     }
 
     /// The most t·log(β₂e^(−κ)) may be: with a shrinking scale (κ < 0) and β₂e^(|κ|) > 1 the EMA

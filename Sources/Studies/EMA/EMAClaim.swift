@@ -52,24 +52,24 @@ extension EMAAccuracy {
 
     /// What T4's rule reads from a set; nil without `rel_var` rows in cells without drift.
     public static func findings(_ r: StudyResults) -> Findings? {
-        let relVar = r.rows("rel_var", drift.is(0))
+        let relVar = r.rows(Quantities.relVar, drift.is(0))
         guard !relVar.isEmpty else { return nil }
         var f = Findings(rows: agreement(relVar), relativeSD: [], currentWeight: [])
         let betas = r.values(of: beta2)
         for b in betas {
-            let replicates = r.rows("rel_var", drift.is(0), rho.is(0), beta2.is(b))
+            let replicates = r.rows(Quantities.relVar, drift.is(0), rho.is(0), beta2.is(b))
             guard let pooled = pool(replicates) else { continue }
             let sd = pooled.estimate.squareRoot()
             f.relativeSD.append((format(b), Finding(estimate: sd, mcse: (pooled.mcse ?? 0) / (2 * sd), form: .estimate), replicates.count))
         }
         if let top = betas.last {
             for b1 in r.values(of: beta1) {
-                if let row = r.rows("m_current_weight", drift.is(0), rho.is(0), beta1.is(b1), beta2.is(top)).first {
+                if let row = r.rows(Quantities.mCurrentWeight, drift.is(0), rho.is(0), beta1.is(b1), beta2.is(top)).first {
                     f.currentWeight.append((format(b1), Finding(row)))
                 }
             }
             if let cell = r.config?.cells.first(where: { $0[beta2] == top }),
-               let theory = r.rows("rel_var", drift.is(0), rho.is(0), beta2.is(top)).first?.theory {
+               let theory = r.rows(Quantities.relVar, drift.is(0), rho.is(0), beta2.is(top)).first?.theory {
                 f.horizon = (format(top), .count(cell[steps]), .derived(theory.squareRoot()), .derived((2 * (1 - top) / (1 + top)).squareRoot()))
             }
         }
@@ -92,15 +92,15 @@ extension EMAAccuracy {
 
     /// What T9's rule reads from a set; nil without `rel_bias` rows.
     public static func driftFindings(_ r: StudyResults) -> Drift? {
-        let bias = r.rows("rel_bias")
+        let bias = r.rows(Quantities.relBias)
         guard !bias.isEmpty else { return nil }
         let optima = r.values(of: drift).filter { $0 != 0 }.compactMap { kappa -> (String, String, Finding, Finding?)? in
-            let mse = r.rows("rel_mse", drift.is(kappa))
+            let mse = r.rows(Quantities.relMse, drift.is(kappa))
             guard let least = mse.min(by: { $0.estimate < $1.estimate }), let measured = least.parameters[beta2.name],
-                  let exact = r.rows("beta2_optimal_theory", drift.is(kappa)).first else { return nil }
+                  let exact = r.rows(Quantities.beta2OptimalTheory, drift.is(kappa)).first else { return nil }
             return (format(kappa), measured, .derived(exact.estimate, digits: 5), exact.theory.map { .derived($0, digits: 5) })
         }
-        return Drift(rows: agreement(bias + r.rows("rel_mse")), optima: optima)
+        return Drift(rows: agreement(bias + r.rows(Quantities.relMse)), optima: optima)
     }
 
     /// Each set decided on its own (T4 without drift, T9 with it), and all named.

@@ -17,7 +17,7 @@ extension EMAAccuracy: ReportedStudy {
         var data: [String: String] = [:], plots: [String] = [], arrows = ""
         for (k, kappaText) in r.values(of: "drift").enumerated() where k < Figure.maximumSeries {
             guard let kappa = Double(kappaText), kappa != 0, kappa.isFinite else { continue }
-            let points = r.rows("rel_mse", ["drift": kappaText]).compactMap { row -> [Double]? in
+            let points = r.rows(Quantities.relMse, ["drift": kappaText]).compactMap { row -> [Double]? in
                 guard let b = Double(row.parameters["beta2"] ?? "") else { return nil }
                 return [1 - b, row.estimate, row.mcse ?? 0]
             }
@@ -60,7 +60,7 @@ extension EMAAccuracy: ReportedStudy {
         var data: [String: String] = [:], plots: [String] = []
         for (k, rhoText) in r.values(of: "rho").enumerated() where k < Figure.maximumSeries {
             guard let rho = Double(rhoText), rho.isFinite, abs(rho) < 1 else { continue }
-            let points = r.rows("rel_var", ["rho": rhoText, "beta1": beta1]).compactMap { row -> [Double]? in
+            let points = r.rows(Quantities.relVar, ["rho": rhoText, "beta1": beta1]).compactMap { row -> [Double]? in
                 guard let b = Double(row.parameters["beta2"] ?? "") else { return nil }
                 return [1 - b, row.estimate, row.mcse ?? 0]
             }

@@ -66,13 +66,13 @@ public struct GaussNewton: Study {
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
         let d = cell[spectrum].count
         let distinct = cell[spectrum].hasDistinctValues
-        let v = layout.vector("v", count: d)!
-        let slope = layout.scalar("slope", when: distinct, otherwise: "a slope needs two distinct h")
-        let localSlope = layout.vector("local_slope", count: d, when: d >= 2 && Set(cell[spectrum].values).count == d)
-        let law = layout.vector("gn_law", count: d)!, ratio = layout.vector("gn_ratio", count: d)!
+        let v = layout.vector(Quantities.v, count: d)!
+        let slope = layout.scalar(Quantities.slope, when: distinct, otherwise: "a slope needs two distinct h")
+        let localSlope = layout.vector(Quantities.localSlope, count: d, when: d >= 2 && Set(cell[spectrum].values).count == d)
+        let law = layout.vector(Quantities.gnLaw, count: d)!, ratio = layout.vector(Quantities.gnRatio, count: d)!
         let crossing = cell[spread] > 0 && distinct
-        let a = layout.scalar("sqrt_coefficient", when: crossing), c = layout.scalar("gn_coefficient", when: crossing)
-        let crossover = a.flatMap { a in c.map { c in layout.ratio("h_c", of: c, over: a) } }
+        let a = layout.scalar(Quantities.sqrtCoefficient, when: crossing), c = layout.scalar(Quantities.gnCoefficient, when: crossing)
+        let crossover = a.flatMap { a in c.map { c in layout.ratio(Quantities.hC, of: c, over: a) } }
         return Slots(v: v, slope: slope, localSlope: localSlope, gaussNewtonLaw: law, gaussNewtonRatio: ratio,
                      sqrtCoefficient: a, gaussNewtonCoefficient: c, crossover: crossover)
     }

@@ -48,24 +48,24 @@ extension GaussNewton {
     /// homoscedastic noise.
     public static func findings(_ r: StudyResults) -> Findings? {
         let t3 = [spread.is(0), model.is(.linear), noise.is(.homoscedastic)]
-        let atOptimum = r.rows("slope", matching: t3)
+        let atOptimum = r.rows(Quantities.slope, matching: t3)
         guard !atOptimum.isEmpty else { return nil }
         var f = Findings(slopes: atOptimum.map { ($0.parameters[batch.name] ?? "", Finding($0)) },
-                         ratios: agreement(r.rows("gn_ratio", matching: t3)),
+                         ratios: agreement(r.rows(Quantities.gnRatio, matching: t3)),
                          spread: r.values(of: spread).filter { $0 > 0 }.last.map(format), crossings: [])
         if let largest = f.spread {
             let away = [spread.name: largest, model.name: Model.linear.rawValue, noise.name: Noise.homoscedastic.rawValue]
-            for row in r.rows("h_c", away) {
+            for row in r.rows(Quantities.hC, away) {
                 let b = row.parameters[batch.name] ?? ""
-                if let top = r.rows("local_slope", away.merging([batch.name: b]) { $1 }).max(by: { ($0.index ?? 0) < ($1.index ?? 0) }) {
+                if let top = r.rows(Quantities.localSlope, away.merging([batch.name: b]) { $1 }).max(by: { ($0.index ?? 0) < ($1.index ?? 0) }) {
                     f.crossings.append((b, Finding(row), Finding(top)))
                 }
             }
         }
-        f.heteroscedastic = r.rows("gn_ratio", model.is(.linear), noise.is(.heteroscedastic), spread.is(0))
+        f.heteroscedastic = r.rows(Quantities.gnRatio, model.is(.linear), noise.is(.heteroscedastic), spread.is(0))
             .max(by: { $0.estimate < $1.estimate }).map { Finding($0) }
         if let away = r.values(of: spread).last, away > 0 {
-            f.tanhSlope = r.scalar("slope", model.is(.tanh), noise.is(.homoscedastic), spread.is(away)).map { Finding($0) }
+            f.tanhSlope = r.scalar(Quantities.slope, model.is(.tanh), noise.is(.homoscedastic), spread.is(away)).map { Finding($0) }
         }
         return f
     }

@@ -12,7 +12,7 @@ extension GaussNewton: ReportedStudy {
         guard let h = Figure.spectrum(r, spectrum), let batch = r.values(of: "batch").first else { return nil }
         var data: [String: String] = [:], plots: [String] = []
         for (k, spread) in r.values(of: "spread").enumerated() where k < Figure.maximumSeries {
-            let rows = Figure.byCoordinate(r.rows("v", ["batch": batch, "spread": spread]), h)
+            let rows = Figure.byCoordinate(r.rows(Quantities.v, ["batch": batch, "spread": spread]), h)
             plots += Figure.series("s\(k)", rows, style: k, title: "s = \(Text.plotLabel(spread))", into: &data)
         }
         guard !plots.isEmpty else { return nil }
@@ -30,10 +30,10 @@ extension GaussNewton: ReportedStudy {
         guard let h = Figure.spectrum(r, spectrum), let batch = r.values(of: "batch").last else { return nil }
         var data: [String: String] = [:], plots: [String] = [], arrows = ""
         for (k, spread) in r.values(of: "spread").enumerated() where k < Figure.maximumSeries {
-            let rows = Figure.byCoordinate(r.rows("local_slope", ["batch": batch, "spread": spread]), h)
+            let rows = Figure.byCoordinate(r.rows(Quantities.localSlope, ["batch": batch, "spread": spread]), h)
             guard !rows.isEmpty else { continue }
             plots += Figure.series("l\(k)", rows, style: k, title: "s = \(Text.plotLabel(spread))", errorBars: Figure.errorBar(r), into: &data)
-            if let hc = r.scalar("h_c", ["batch": batch, "spread": spread]), let top = h.max(), let bottom = h.min(),
+            if let hc = r.scalar(Quantities.hC, ["batch": batch, "spread": spread]), let top = h.max(), let bottom = h.min(),
                hc.estimate > bottom, hc.estimate < top {
                 arrows += "set arrow from \(format(hc.estimate)), graph 0 to \(format(hc.estimate)), graph 1 nohead ls \(k + 1) dt 3\n"
             }

@@ -106,25 +106,25 @@ public struct NetworkStudy: Study {
         // every coordinate, so a slope on it is undefined.
         let constant = hasConstantCurvatureDiagonal(cell)
         let note = "diag GGN = diag H = 1 + λ for every coordinate (linear regression on standardised inputs): no slope"
-        func fit(_ name: String, binned: Bool, defined: Bool = true) -> FitSlots {
-            FitSlots(slope: layout.scalar("slope_" + name, when: defined, otherwise: note),
-                     r2: layout.scalar("r2_" + name, when: defined, otherwise: note),
-                     excluded: layout.scalar("excluded_" + name, when: defined, otherwise: note),
-                     binX: binned ? layout.vector("bin_log10_" + name, count: bins, when: defined) : nil,
-                     binY: binned ? layout.vector("bin_log10_v_" + name, count: bins, when: defined) : nil)
+        func fit(_ p: Predictor, binned: Bool, defined: Bool = true) -> FitSlots {
+            FitSlots(slope: layout.scalar(Quantities.slope(p), when: defined, otherwise: note),
+                     r2: layout.scalar(Quantities.r2(p), when: defined, otherwise: note),
+                     excluded: layout.scalar(Quantities.excluded(p), when: defined, otherwise: note),
+                     binX: binned ? layout.vector(Quantities.binLog10(p), count: bins, when: defined) : nil,
+                     binY: binned ? layout.vector(Quantities.binLog10V(p), count: bins, when: defined) : nil)
         }
         return Slots(
-            loss: layout.scalar("loss")!,
-            accuracy: layout.scalar("accuracy", when: cell[data].isClassification, otherwise: "accuracy applies to classification (digits) only"),
-            parameters: layout.scalar("parameters")!,
-            minibatch: fit("minibatch", binned: true), gaussNewton: fit("gauss_newton", binned: true, defined: !constant),
-            hessianSquared: fit("hessian_squared", binned: true),
-            hessianDiagonal: fit("hessian_diagonal", binned: false, defined: !constant),
-            logRatio: layout.scalar("log_ratio_minibatch")!, medianLogRatio: layout.scalar("median_log_ratio_minibatch")!,
-            sdLogRatio: layout.scalar("sd_log_ratio_minibatch")!, t4SD: layout.scalar("t4_sd_log_ratio")!,
-            t4SDPerSample: layout.scalar("t4_sd_log_ratio_per_sample")!,
-            shareWandering: layout.scalar("share_wandering")!, sharpness: layout.scalar("sharpness")!,
-            edge: layout.scalar("edge")!, residualRatio: layout.scalar("residual_ratio")!)
+            loss: layout.scalar(Quantities.loss)!,
+            accuracy: layout.scalar(Quantities.accuracy, when: cell[data].isClassification, otherwise: "accuracy applies to classification (digits) only"),
+            parameters: layout.scalar(Quantities.parameters)!,
+            minibatch: fit(.minibatch, binned: true), gaussNewton: fit(.gaussNewton, binned: true, defined: !constant),
+            hessianSquared: fit(.hessianSquared, binned: true),
+            hessianDiagonal: fit(.hessianDiagonal, binned: false, defined: !constant),
+            logRatio: layout.scalar(Quantities.logRatioMinibatch)!, medianLogRatio: layout.scalar(Quantities.medianLogRatioMinibatch)!,
+            sdLogRatio: layout.scalar(Quantities.sdLogRatioMinibatch)!, t4SD: layout.scalar(Quantities.t4SdLogRatio)!,
+            t4SDPerSample: layout.scalar(Quantities.t4SdLogRatioPerSample)!,
+            shareWandering: layout.scalar(Quantities.shareWandering)!, sharpness: layout.scalar(Quantities.sharpness)!,
+            edge: layout.scalar(Quantities.edge)!, residualRatio: layout.scalar(Quantities.residualRatio)!)
     }
 
     /// B ≤ N, and the data file present and unchanged (its SHA-256), so that a missing or edited

@@ -150,22 +150,22 @@ extension NetworkStudy {
     static func cells(_ r: StudyResults) -> [Findings.Cell] {
         let byCell = Dictionary(grouping: r.rows.filter { $0.index == nil }, by: \.cell)
         let cells = byCell.keys.sorted().compactMap { c -> Findings.Cell? in
-            let rows = Dictionary(byCell[c]!.map { ($0.quantity, $0) }) { a, _ in a }
-            guard let ratio = rows["log_ratio_minibatch"] else { return nil }
-            func f(_ q: String) -> Finding? { rows[q].map { Finding($0) } }
+            let rows = Dictionary(byCell[c]!.map { (Quantity($0.quantity), $0) }) { a, _ in a }
+            guard let ratio = rows[Quantities.logRatioMinibatch] else { return nil }
+            func f(_ q: Quantity) -> Finding? { rows[q].map { Finding($0) } }
             let parameters = ratio.parameters
             let config = r.config.map { $0.cells[c] }
             // What varies over the set names a cell: a value every cell shares (fixed, default or a
             // one-element grid alike) says nothing.
             let setup = parameters.keys.sorted().filter { $0 != beta2.name && r.values(of: $0).count > 1 }.map { ($0, parameters[$0]!) }
-            let bins = r.rows("bin_log10_v_minibatch").filter { $0.cell == c }
+            let bins = r.rows(Quantities.binLog10V(.minibatch)).filter { $0.cell == c }
             return Findings.Cell(file: r.name, setup: setup,
                                  beta2: parameters[beta2.name] ?? "",
                                  fullBatch: config.map { $0[batch] >= $0[data].count } ?? false,
-                                 slope: f("slope_minibatch"), r2: f("r2_minibatch"), logRatio: Finding(ratio),
-                                 spread: f("sd_log_ratio_minibatch"), t4Spread: f("t4_sd_log_ratio"),
-                                 diagonalSlope: f("slope_hessian_diagonal"), wandering: rows["share_wandering"].map { Finding($0, form: .percent) },
-                                 sharpness: f("sharpness"), edge: rows["edge"].map { .derived($0.estimate) }, residual: f("residual_ratio"),
+                                 slope: f(Quantities.slope(.minibatch)), r2: f(Quantities.r2(.minibatch)), logRatio: Finding(ratio),
+                                 spread: f(Quantities.sdLogRatioMinibatch), t4Spread: f(Quantities.t4SdLogRatio),
+                                 diagonalSlope: f(Quantities.slope(.hessianDiagonal)), wandering: rows[Quantities.shareWandering].map { Finding($0, form: .percent) },
+                                 sharpness: f(Quantities.sharpness), edge: rows[Quantities.edge].map { .derived($0.estimate) }, residual: f(Quantities.residualRatio),
                                  largestLogV: bins.max { $0.estimate < $1.estimate }.map { Finding($0) },
                                  epsilonFloor: config.map { 2 * log10(epsilonMultiple * $0[eps]) })
         }

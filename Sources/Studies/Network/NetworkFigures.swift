@@ -21,8 +21,8 @@ extension NetworkStudy: ReportedStudy {
         return figures
     }
 
-    static let predictors = [("minibatch", "M_{B}: E[g_{B}^{2}] at the final θ"), ("gauss_newton", "diag GGN"),
-                             ("hessian_squared", "diag(H^{2})")]
+    static let predictors: [(Predictor, String)] = [(.minibatch, "M_{B}: E[g_{B}^{2}] at the final θ"), (.gaussNewton, "diag GGN"),
+                                                    (.hessianSquared, "diag(H^{2})")]
 
     static func scatterFigure(_ r: StudyResults, _ grid: [String: String], suffix: Int) -> Figure? {
         let betas = r.values(of: "beta2").isEmpty ? [nil] : r.values(of: "beta2").map(Optional.some)
@@ -32,7 +32,7 @@ extension NetworkStudy: ReportedStudy {
             for (k, beta2) in betas.enumerated() where plots.count < Figure.maximumSeries {
                 var cell = grid
                 if let beta2 { cell["beta2"] = beta2 }
-                let xs = r.rows("bin_log10_" + predictor, cell), ys = r.rows("bin_log10_v_" + predictor, cell)
+                let xs = r.rows(Quantities.binLog10(predictor), cell), ys = r.rows(Quantities.binLog10V(predictor), cell)
                 guard !xs.isEmpty, xs.count == ys.count, Set(xs.map(\.cell)).count == 1 else { continue }
                 let points = zip(xs, ys).map { [pow(10, $0.estimate), pow(10, $1.estimate), $1.mcse ?? 0] }
                 let file = Figure.block("p\(p)b\(k)", points, into: &data)
@@ -43,7 +43,7 @@ extension NetworkStudy: ReportedStudy {
             guard !plots.isEmpty else { continue }
             panels.append("""
                 set xlabel '\(label)'
-                plot \(plots.joined(separator: ", \\\n     "))\(predictor == "minibatch" ? ", x with lines lc rgb '#888888' dt 2 title 'v̂ = M_{B}'" : "")
+                plot \(plots.joined(separator: ", \\\n     "))\(predictor == .minibatch ? ", x with lines lc rgb '#888888' dt 2 title 'v̂ = M_{B}'" : "")
                 """)
         }
         guard !panels.isEmpty else { return nil }

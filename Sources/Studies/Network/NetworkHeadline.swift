@@ -20,19 +20,16 @@ extension NetworkStudy {
             """
         for result in results {
             let cell = result.cell
-            func value(_ quantity: String) -> Estimate? {
-                result.estimates.first { $0.output.quantity == quantity && $0.output.index == nil }
-            }
-            func shown(_ quantity: String) -> String {
-                value(quantity).map { EstimateText.estimate($0.estimate, mcse: $0.mcse) } ?? "–"
+            func shown(_ quantity: Quantity) -> String {
+                result.estimate(quantity).map { EstimateText.estimate($0.estimate, mcse: $0.mcse) } ?? "–"
             }
             let columns = [cell[data].rawValue, cell[model].rawValue, format(Double(cell[batch])), format(cell[beta2]),
-                           value("loss").map { EstimateText.significant($0.estimate, digits: 3) } ?? "–",
-                           shown("slope_minibatch"), shown("r2_minibatch"), shown("log_ratio_minibatch"),
-                           shown("sd_log_ratio_minibatch"),
-                           value("t4_sd_log_ratio").map { EstimateText.significant($0.estimate, digits: 3) } ?? "–",
-                           shown("slope_hessian_diagonal"), shown("share_wandering"), shown("sharpness"),
-                           value("edge").map { EstimateText.significant($0.estimate, digits: 3) } ?? "–"]
+                           result.estimate(Quantities.loss).map { EstimateText.significant($0.estimate, digits: 3) } ?? "–",
+                           shown(Quantities.slope(.minibatch)), shown(Quantities.r2(.minibatch)), shown(Quantities.logRatioMinibatch),
+                           shown(Quantities.sdLogRatioMinibatch),
+                           result.estimate(Quantities.t4SdLogRatio).map { EstimateText.significant($0.estimate, digits: 3) } ?? "–",
+                           shown(Quantities.slope(.hessianDiagonal)), shown(Quantities.shareWandering), shown(Quantities.sharpness),
+                           result.estimate(Quantities.edge).map { EstimateText.significant($0.estimate, digits: 3) } ?? "–"]
             text += "| " + columns.joined(separator: " | ") + " |\n"
         }
         return text

@@ -55,12 +55,12 @@ public struct SqrtLaw: Study {
 
     public static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
         let d = cell[spectrum].count, haar = cell[rotation] == .haar
-        return Slots(v: layout.vector("v", count: d)!,
-                     slope: layout.scalar("slope", when: cell[spectrum].hasDistinctValues,
+        return Slots(v: layout.vector(Quantities.v, count: d)!,
+                     slope: layout.scalar(Quantities.slope, when: cell[spectrum].hasDistinctValues,
                                           otherwise: "a slope needs two distinct eigenvalues"),
-                     vOverDiagonalLaw: haar ? layout.vector("v_over_diag_law", count: d) : nil,
-                     recoveryErrorFull: haar ? layout.scalar("recovery_error_full") : nil,
-                     recoveryErrorDiagonal: haar ? layout.scalar("recovery_error_diag") : nil)
+                     vOverDiagonalLaw: haar ? layout.vector(Quantities.vOverDiagLaw, count: d) : nil,
+                     recoveryErrorFull: haar ? layout.scalar(Quantities.recoveryErrorFull) : nil,
+                     recoveryErrorDiagonal: haar ? layout.scalar(Quantities.recoveryErrorDiag) : nil)
     }
 
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {}

@@ -46,19 +46,19 @@ extension SqrtLaw {
     /// What C2's rule reads from a `sqrt-law` file; nil without the α = 0 slope on a diagonal H.
     public static func findings(_ r: StudyResults) -> Findings? {
         let isotropic = [rotation.is(.none), alpha.is(0)], turnedIsotropic = [rotation.is(.haar), alpha.is(0)]
-        guard let slope = r.scalar("slope", matching: isotropic) else { return nil }
+        guard let slope = r.scalar(Quantities.slope, matching: isotropic) else { return nil }
         let alphas = r.values(of: alpha).filter { $0 != 0 }.compactMap { a in
-            r.scalar("slope", rotation.is(.none), alpha.is(a)).map { (alpha: format(a), slope: Finding($0)) }
+            r.scalar(Quantities.slope, rotation.is(.none), alpha.is(a)).map { (alpha: format(a), slope: Finding($0)) }
         }
         var turned: Findings.Rotated?
-        let ratios = r.rows("v_over_diag_law", matching: turnedIsotropic)
+        let ratios = r.rows(Quantities.vOverDiagLaw, matching: turnedIsotropic)
         let sorted = ratios.map(\.estimate).sorted()
         if let lowest = sorted.first, let highest = sorted.last,
-           let full = r.scalar("recovery_error_full", matching: turnedIsotropic), let diag = r.scalar("recovery_error_diag", matching: turnedIsotropic) {
+           let full = r.scalar(Quantities.recoveryErrorFull, matching: turnedIsotropic), let diag = r.scalar(Quantities.recoveryErrorDiag, matching: turnedIsotropic) {
             turned = Findings.Rotated(lowest: .derived(lowest), highest: .derived(highest), rows: agreement(ratios),
                                       diagonalError: Finding(diag), fullError: Finding(full))
         }
-        return Findings(slope: Finding(slope), rows: agreement(r.rows("v", rotation.is(.none))), alphaSlopes: alphas, rotated: turned)
+        return Findings(slope: Finding(slope), rows: agreement(r.rows(Quantities.v, rotation.is(.none))), alphaSlopes: alphas, rotated: turned)
     }
 
     /// Each `sqrt-law` set with the isotropic slope decided on its own, and all named.

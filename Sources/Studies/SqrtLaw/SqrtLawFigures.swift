@@ -12,7 +12,7 @@ extension SqrtLaw: ReportedStudy {
         guard let h = Figure.spectrum(r, spectrum) else { return nil }
         var data: [String: String] = [:], plots: [String] = []
         for (k, alpha) in r.values(of: "alpha").enumerated() where k < Figure.maximumSeries {
-            let rows = Figure.byCoordinate(r.rows("v", ["rotation": "none", "alpha": alpha]), h)
+            let rows = Figure.byCoordinate(r.rows(Quantities.v, ["rotation": "none", "alpha": alpha]), h)
             guard !rows.isEmpty else { continue }
             plots += Figure.series("a\(k)", rows, style: k, title: "α = \(Text.plotLabel(alpha)): simulated v, slope \(String(format: "%.3f", 2 - (Double(alpha) ?? 0)))", into: &data)
         }

@@ -17,11 +17,14 @@ struct BiasCorrection: Study {
     static let steps = Parameter<Int>("steps", minimum: 1, "t, the step at which v is read")
     static let parameters = [beta2.erased, sigma.erased, steps.erased]
 
-    // 2. Outputs: declared once, with the slots a replication writes.
+    // 2. Outputs: each quantity named once, declared with the slot a replication writes.
+    enum Quantities {
+        static let v = Quantity("v"), vHat = Quantity("v_hat")
+    }
     struct Slots: Sendable { let v: Slot, vHat: Slot }
 
     static func declareOutputs(_ cell: Cell, _ layout: inout OutputLayout) -> Slots {
-        Slots(v: layout.scalar("v")!, vHat: layout.scalar("v_hat")!)
+        Slots(v: layout.scalar(Quantities.v)!, vHat: layout.scalar(Quantities.vHat)!)
     }
 
     // 3. What the cell allocates beyond the engine's own tables: nothing.

@@ -8,11 +8,11 @@ extension BiasCorrection: ReportedStudy {
     static func figures(_ r: StudyResults) -> [Figure] {
         var data: [String: String] = [:], plots: [String] = []
         for (k, beta2) in r.values(of: "beta2").enumerated() where k < Figure.maximumSeries / 2 {
-            for (j, quantity) in ["v", "v_hat"].enumerated() {
+            for (j, quantity) in [Quantities.v, Quantities.vHat].enumerated() {
                 let rows = r.rows(quantity, ["beta2": beta2]).compactMap { row -> [Double]? in
                     Double(row.grid["steps"] ?? "").map { [$0, row.estimate, row.mcse ?? 0, row.theory ?? .nan] }
                 }
-                plots += Figure.series("b\(k)\(j)", rows, style: 2 * k + j, title: "\(quantity == "v" ? "v" : "v̂"), β_{2} = \(Text.plotLabel(beta2))",
+                plots += Figure.series("b\(k)\(j)", rows, style: 2 * k + j, title: "\(quantity == Quantities.v ? "v" : "v̂"), β_{2} = \(Text.plotLabel(beta2))",
                                        errorBars: Figure.errorBar(r), into: &data)
             }
         }
