@@ -103,6 +103,13 @@ public struct StudyResults: Sendable {
         index.values[parameter] ?? []
     }
 
+    /// A typed parameter's value in a row's cell: from the config, or without one from the label
+    /// the row carries; nil when the row has neither.
+    public func value<Value: ParameterType>(_ parameter: Parameter<Value>, of row: ResultRow) -> Value? {
+        if let config, config.cells.indices.contains(row.cell) { return config.cells[row.cell][parameter] }
+        return row.parameters[parameter.name].flatMap { parameter.value(label: $0) }
+    }
+
     /// The distinct values of a typed parameter, in cell order: from the config's cells, or
     /// without a config from the labels the rows carry.
     public func values<Value: ParameterType & Equatable>(of parameter: Parameter<Value>) -> [Value] {

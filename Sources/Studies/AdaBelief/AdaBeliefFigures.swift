@@ -10,13 +10,13 @@ extension AdaBeliefCurvature: ReportedStudy {
     /// Each moment's relative error as an estimate of h against the offset c (T6).
     static func curvatureErrorFigure(_ r: StudyResults) -> Figure? {
         var data: [String: String] = [:], plots: [String] = []
-        for (k, beta2) in r.values(of: "beta2").enumerated() where k < Figure.maximumSeries / 2 {
+        for (k, b2) in r.values(of: beta2).enumerated() where k < Figure.maximumSeries / 2 {
             for (j, quantity) in [Quantities.curvatureErrorSecondMoment, Quantities.curvatureErrorCentered].enumerated() {
-                let rows = r.rows(quantity, ["beta2": beta2]).compactMap { row -> [Double]? in
-                    Double(row.parameters["offset"] ?? "").map { [$0, row.estimate, row.mcse ?? 0] }
+                let rows = r.rows(quantity, beta2.is(b2)).compactMap { row -> [Double]? in
+                    r.value(offset, of: row).map { [$0, row.estimate, row.mcse ?? 0] }
                 }
                 let file = Figure.block("e\(k)\(j)", rows, into: &data)
-                plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorlines ls \(2 * j + k + 1) title '\(j == 0 ? "Adam: √v̂/σ" : "AdaBelief: √(ŝ/f)/σ"), β_{2} = \(Text.plotLabel(beta2))'")
+                plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorlines ls \(2 * j + k + 1) title '\(j == 0 ? "Adam: √v̂/σ" : "AdaBelief: √(ŝ/f)/σ"), β_{2} = \(Text.plotLabel(format(b2)))'")
             }
         }
         guard !plots.isEmpty else { return nil }

@@ -9,7 +9,7 @@ extension Dynamics: ReportedStudy {
         let cells = r.config?.cells ?? []
         if cells.contains(where: isDense) { return [t8Figure(r)].compactMap { $0 } }
         if cells.contains(where: { $0[noise] == .power }) { return [exponentFigure(r), passageFigure(r)].compactMap { $0 } }
-        return ["rmsprop", "adam"].compactMap { fixedPointFigure(r, $0) }
+        return [Optimizer.rmsprop, .adam].compactMap { fixedPointFigure(r, $0) }
     }
 
     /// The cells of `r` at one value of `parameter` (all cells without it), each labelled by the
@@ -31,10 +31,10 @@ extension Dynamics: ReportedStudy {
     /// T8: simulated √vᵢ against the fixed point uᵢ (a limit: β₂ → 1) at the run's largest β₂,
     /// one series per cell (noise, optimizer), with the gap √v/u − 1 below (95% t intervals).
     static func t8Figure(_ r: StudyResults) -> Figure? {
-        let beta2 = r.values(of: "beta2").max { (Double($0) ?? 0) < (Double($1) ?? 0) }
+        let top = r.values(of: beta2).max().map(format)
         var data: [String: String] = [:], plots: [String] = [], gaps: [String] = []
         var low = Double.infinity, high = 0.0
-        for (label, rows) in series(r, Quantities.v, at: "beta2", beta2) where plots.count < Figure.maximumSeries {
+        for (label, rows) in series(r, Quantities.v, at: beta2.name, top) where plots.count < Figure.maximumSeries {
             // u, √v, and the gap's MCSE in %: √v/u − 1 has MCSE mcse_v/(2√v·u) (delta method).
             let points = rows.compactMap { row -> [Double]? in
                 guard let theory = row.theory, theory > 0, row.estimate > 0 else { return nil }
@@ -50,7 +50,7 @@ extension Dynamics: ReportedStudy {
         guard !plots.isEmpty else { return nil }
         let diagonal = Figure.block("diagonal", [[low / 1.5, low / 1.5], [high * 1.5, high * 1.5]], into: &data)
         return twoPanels(name: "\(r.name)-t8",
-                         title: "dynamics (T8), rotated H: simulated √v_{i} against the β_{2} → 1 fixed point u_{i}, β_{2} = \(Text.plotLabel(beta2 ?? "–"))",
+                         title: "dynamics (T8), rotated H: simulated √v_{i} against the β_{2} → 1 fixed point u_{i}, β_{2} = \(Text.plotLabel(top ?? "–"))",
                          ylabel: "simulated √E[g_{i}^{2}]", key: "top left", curve: "\(diagonal) using 1:2 with lines lc rgb '#000000' lw 1.5 title '√v = u (T8)'",
                          points: plots, xlabel: "T8 fixed point u_{i}", gaps: gaps, data: data)
     }
@@ -58,18 +58,16 @@ extension Dynamics: ReportedStudy {
     /// T10: the fitted exponents of v on h below and above h_c against γ, per optimizer (95% t
     /// MCSE), beside the same fit of the fixed point (plus signs) and the laws γ and 2.
     static func exponentFigure(_ r: StudyResults) -> Figure? {
-        let gammas = r.values(of: "noise_power").compactMap(Double.init)
-        guard gammas.count >= 2 else { return nil }
+        guard r.values(of: noisePower).count >= 2 else { return nil }
         var data: [String: String] = [:], plots: [String] = []
-        for optimizer in r.values(of: "optimizer") {
+        for o in r.values(of: optimizer) {
             for (side, quantity) in [("below", Quantities.exponentBelow), ("above", Quantities.exponentAbove)] where plots.count < 2 * Figure.maximumSeries {
-                let points = r.rows(quantity, ["optimizer": optimizer]).compactMap { row -> [Double]? in
-                    guard let g = Double(row.parameters["noise_power"] ?? "") else { return nil }
-                    return [g, row.estimate, row.mcse ?? 0, row.theory ?? .nan]
+                let points = r.rows(quantity, optimizer.is(o)).compactMap { row -> [Double]? in
+                    r.value(noisePower, of: row).map { [$0, row.estimate, row.mcse ?? 0, row.theory ?? .nan] }
                 }
                 guard !points.isEmpty else { continue }
                 let k = plots.count / 2 + 1, file = Figure.block("e\(k)", points, into: &data)
-                plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k) title '\(Text.plotLabel(optimizer)), \(side) h_{c}'")
+                plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k) title '\(Text.plotLabel(o.rawValue)), \(side) h_{c}'")
                 plots.append("\(file) using 1:4 with points ls \(k) pt 1 ps 2.5 notitle")
             }
         }
@@ -92,19 +90,18 @@ extension Dynamics: ReportedStudy {
     /// T5/T10: where v's exponent passes midway, against the batch size B, per optimizer (95% t
     /// MCSE), with the fixed point's passage (plus signs) and h_c = 4L²σₙ²/(Bη²) (dotted): both ∝ 1/B.
     static func passageFigure(_ r: StudyResults) -> Figure? {
-        guard r.values(of: "batch").count >= 2 else { return nil }
+        guard r.values(of: batch).count >= 2 else { return nil }
         var data: [String: String] = [:], plots: [String] = []
-        for (k, optimizer) in r.values(of: "optimizer").enumerated() where k < Figure.maximumSeries {
-            let points = r.rows(Quantities.passage, ["optimizer": optimizer]).compactMap { row -> [Double]? in
-                guard let b = Double(row.parameters["batch"] ?? "") else { return nil }
-                let hc = r.scalar(Quantities.hC, row.parameters.merging(["optimizer": optimizer]) { $1 })?.estimate ?? .nan
-                return [b, row.estimate, row.mcse ?? 0, row.theory ?? .nan, hc]
+        let crossovers = Dictionary(r.rows(Quantities.hC).map { ($0.cell, $0.estimate) }) { first, _ in first }
+        for (k, o) in r.values(of: optimizer).enumerated() where k < Figure.maximumSeries {
+            let points = r.rows(Quantities.passage, optimizer.is(o)).compactMap { row -> [Double]? in
+                r.value(batch, of: row).map { [Double($0), row.estimate, row.mcse ?? 0, row.theory ?? .nan, crossovers[row.cell] ?? .nan] }
             }
             guard !points.isEmpty else { continue }
             let file = Figure.block("p\(k)", points, into: &data)
-            plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) title '\(Text.plotLabel(optimizer)): passage (simulated)'")
-            plots.append("\(file) using 1:4 with points ls \(k + 1) pt 1 ps 2.5 title '\(Text.plotLabel(optimizer)): passage of the fixed point'")
-            plots.append("\(file) using 1:5 with lines ls \(k + 1) dt 3 title '\(Text.plotLabel(optimizer)): h_{c} = 4L^{2}σ_{n}^{2}/(Bη^{2})'")
+            plots.append("\(file) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) title '\(Text.plotLabel(o.rawValue)): passage (simulated)'")
+            plots.append("\(file) using 1:4 with points ls \(k + 1) pt 1 ps 2.5 title '\(Text.plotLabel(o.rawValue)): passage of the fixed point'")
+            plots.append("\(file) using 1:5 with lines ls \(k + 1) dt 3 title '\(Text.plotLabel(o.rawValue)): h_{c} = 4L^{2}σ_{n}^{2}/(Bη^{2})'")
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: "\(r.name)-passage", script: """
@@ -119,11 +116,11 @@ extension Dynamics: ReportedStudy {
     }
 
     /// √v against h per β₂ for one optimizer, with the β₂ → 1 fixed point (T5) and the gap to it.
-    static func fixedPointFigure(_ r: StudyResults, _ optimizer: String) -> Figure? {
+    static func fixedPointFigure(_ r: StudyResults, _ o: Optimizer) -> Figure? {
         guard let h = Figure.spectrum(r, spectrum) else { return nil }
         var data: [String: String] = [:], plots: [String] = [], files: [String] = [], theory: [[Double]] = []
-        for (k, beta2) in r.values(of: "beta2").enumerated() where files.count < Figure.maximumSeries {
-            let rows = r.rows(Quantities.v, ["optimizer": optimizer, "beta2": beta2])
+        for (k, b2) in r.values(of: beta2).enumerated() where files.count < Figure.maximumSeries {
+            let rows = r.rows(Quantities.v, optimizer.is(o), beta2.is(b2))
             guard !rows.isEmpty else { continue }
             // h, √v, u and the gap's MCSE in %: √v/u − 1 has MCSE mcse_v/(2√v·u) (delta method).
             let points = Figure.byCoordinate(rows, h).map { row -> [Double] in
@@ -133,13 +130,13 @@ extension Dynamics: ReportedStudy {
             if theory.isEmpty { theory = points.map { [$0[0], $0[2]] } }
             let file = Figure.block("b\(k)", points, into: &data)
             files.append(file)
-            plots.append("\(file) using 1:2 with points ls \(files.count) title 'β_{2} = \(Text.plotLabel(beta2)): simulated √v'")
+            plots.append("\(file) using 1:2 with points ls \(files.count) title 'β_{2} = \(Text.plotLabel(format(b2))): simulated √v'")
         }
         guard !plots.isEmpty else { return nil }
-        let name = optimizer == "adam" ? "Adam" : "RMSProp"
+        let name = o == .adam ? "Adam" : "RMSProp"
         var hc = ""
         // The study's own h_c, when it is the same in every cell of this optimizer.
-        if let cells = r.config?.cells.filter({ $0[Self.optimizer].rawValue == optimizer }),
+        if let cells = r.config?.cells.filter({ $0[optimizer] == o }),
            let hcOfAll = cells.first.map(Self.crossover), cells.allSatisfy({ Self.crossover($0) == hcOfAll }) {
             if let low = h.min(), let high = h.max(), hcOfAll >= low, hcOfAll <= high {
                 hc = "set arrow from \(format(hcOfAll)), graph 0 to \(format(hcOfAll)), graph 1 nohead lc rgb '#888888' dt 3\nset label 'h_{c}' at \(format(hcOfAll)), graph 0.95 offset 0.5,0\n"
@@ -150,7 +147,7 @@ extension Dynamics: ReportedStudy {
         }
         let u = Figure.block("u", theory, into: &data)
         let gaps = files.enumerated().map { k, file in "\(file) using 1:(100*($2/$3 - 1)):(\(format(Figure.errorBar(r)))*$4) with yerrorlines ls \(k + 1) notitle" }
-        return twoPanels(name: "\(r.name)-\(optimizer)", preamble: hc,
+        return twoPanels(name: "\(r.name)-\(o.rawValue)", preamble: hc,
                          title: "dynamics, \(name): simulated √v against T5's β_{2} → 1 fixed point u",
                          ylabel: "√E[g_{i}^{2}]", key: "bottom right", curve: "\(u) using 1:2 with lines lc rgb '#000000' lw 1.5 title 'fixed point u'",
                          points: plots, xlabel: "h_{i}", gaps: gaps, data: data)

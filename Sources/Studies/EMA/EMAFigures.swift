@@ -15,11 +15,10 @@ extension EMAAccuracy: ReportedStudy {
         guard let steps = Figure.shared(r, { $0[Self.steps] }), let rho = Figure.shared(r, { $0[Self.rho] }) else { return nil }
         let t = steps <= exactEMASteps ? steps : exactEMASteps
         var data: [String: String] = [:], plots: [String] = [], arrows = ""
-        for (k, kappaText) in r.values(of: "drift").enumerated() where k < Figure.maximumSeries {
-            guard let kappa = Double(kappaText), kappa != 0, kappa.isFinite else { continue }
-            let points = r.rows(Quantities.relMse, ["drift": kappaText]).compactMap { row -> [Double]? in
-                guard let b = Double(row.parameters["beta2"] ?? "") else { return nil }
-                return [1 - b, row.estimate, row.mcse ?? 0]
+        for (k, kappa) in r.values(of: drift).enumerated() where k < Figure.maximumSeries {
+            guard kappa != 0 else { continue }
+            let points = r.rows(Quantities.relMse, drift.is(kappa)).compactMap { row -> [Double]? in
+                r.value(beta2, of: row).map { [1 - $0, row.estimate, row.mcse ?? 0] }
             }
             guard !points.isEmpty else { continue }
             let curve = stride(from: -4.0, through: -0.5, by: 0.02).map { e -> [Double] in
@@ -30,7 +29,7 @@ extension EMAAccuracy: ReportedStudy {
             let optimum = [[1 - best, driftMSE(beta2: best, rho: rho, drift: kappa, steps: t)]]
             let p = Figure.block("p\(k)", points, into: &data), c = Figure.block("c\(k)", curve, into: &data)
             let o = Figure.block("o\(k)", optimum, into: &data)
-            plots.append("\(c) using 1:2 with lines ls \(k + 1) title 'T9, κ = \(Text.plotLabel(kappaText))'")
+            plots.append("\(c) using 1:2 with lines ls \(k + 1) title 'T9, κ = \(Text.plotLabel(format(kappa)))'")
             plots.append("\(p) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) notitle")
             plots.append("\(o) using 1:2 with points ls \(k + 1) pt \(2 * k + 4) ps 3 lw 2 notitle")
             arrows += "set arrow from \(format(cbrt(2 * kappa * kappa))), graph 0 to \(format(cbrt(2 * kappa * kappa))), graph 1 nohead ls \(k + 1) lw 1 dt 3\n"
@@ -56,13 +55,11 @@ extension EMAAccuracy: ReportedStudy {
 
     /// Var(v̂)/v² against 1 − β₂ per ρ, with T4 at the run's t.
     static func relativeVarianceFigure(_ r: StudyResults) -> Figure? {
-        guard let steps = Figure.shared(r, { $0[Self.steps] }), let beta1 = r.values(of: "beta1").last else { return nil }
+        guard let steps = Figure.shared(r, { $0[Self.steps] }), let lastBeta1 = r.values(of: beta1).last else { return nil }
         var data: [String: String] = [:], plots: [String] = []
-        for (k, rhoText) in r.values(of: "rho").enumerated() where k < Figure.maximumSeries {
-            guard let rho = Double(rhoText), rho.isFinite, abs(rho) < 1 else { continue }
-            let points = r.rows(Quantities.relVar, ["rho": rhoText, "beta1": beta1]).compactMap { row -> [Double]? in
-                guard let b = Double(row.parameters["beta2"] ?? "") else { return nil }
-                return [1 - b, row.estimate, row.mcse ?? 0]
+        for (k, rho) in r.values(of: self.rho).enumerated() where k < Figure.maximumSeries {
+            let points = r.rows(Quantities.relVar, self.rho.is(rho), beta1.is(lastBeta1)).compactMap { row -> [Double]? in
+                r.value(beta2, of: row).map { [1 - $0, row.estimate, row.mcse ?? 0] }
             }
             let curve = stride(from: -4.2, through: -0.7, by: 0.05).map { e -> [Double] in
                 let b = 1 - pow(10, e)
@@ -70,7 +67,7 @@ extension EMAAccuracy: ReportedStudy {
                 return [1 - b, relativeVariance(beta2: b, rho: rho, steps: t)]
             }
             let p = Figure.block("p\(k)", points, into: &data), c = Figure.block("c\(k)", curve, into: &data)
-            plots.append("\(c) using 1:2 with lines ls \(k + 1) title 'T4, ρ = \(Text.plotLabel(rhoText))'")
+            plots.append("\(c) using 1:2 with lines ls \(k + 1) title 'T4, ρ = \(Text.plotLabel(format(rho)))'")
             plots.append("\(p) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) notitle")
         }
         guard !plots.isEmpty else { return nil }

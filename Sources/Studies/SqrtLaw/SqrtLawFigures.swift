@@ -11,10 +11,10 @@ extension SqrtLaw: ReportedStudy {
     static func secondMomentFigure(_ r: StudyResults) -> Figure? {
         guard let h = Figure.spectrum(r, spectrum) else { return nil }
         var data: [String: String] = [:], plots: [String] = []
-        for (k, alpha) in r.values(of: "alpha").enumerated() where k < Figure.maximumSeries {
-            let rows = Figure.byCoordinate(r.rows(Quantities.v, ["rotation": "none", "alpha": alpha]), h)
+        for (k, a) in r.values(of: alpha).enumerated() where k < Figure.maximumSeries {
+            let rows = Figure.byCoordinate(r.rows(Quantities.v, rotation.is(.none), alpha.is(a)), h)
             guard !rows.isEmpty else { continue }
-            plots += Figure.series("a\(k)", rows, style: k, title: "α = \(Text.plotLabel(alpha)): simulated v, slope \(String(format: "%.3f", 2 - (Double(alpha) ?? 0)))", into: &data)
+            plots += Figure.series("a\(k)", rows, style: k, title: "α = \(Text.plotLabel(format(a))): simulated v, slope \(String(format: "%.3f", 2 - a))", into: &data)
         }
         guard !plots.isEmpty else { return nil }
         return Figure(name: r.name, script: """
