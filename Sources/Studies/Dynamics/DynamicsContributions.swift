@@ -43,29 +43,24 @@ extension Dynamics {
     /// √v to the fixed point and the preconditioned sharpness against T8 and the edge; for Adam,
     /// which diagonal v is proportional to, and Cov(δ)'s shape.
     static func rotatedEvidence(_ r: StudyResults) -> [Prose] {
-        // The largest β₂ when it is a grid key; otherwise the one every cell ran with.
-        let top = r.values(of: beta2.name).last
+        guard let top = r.values(of: beta2).max() else { return [] }
         var lines: [Prose] = []
-        let noises = r.values(of: noise.name).isEmpty ? [nil] : r.values(of: noise.name).map(Optional.some)
-        for noiseValue in noises {
-            for name in ["rmsprop", "adam"] {
-                var grid = [optimizer.name: name]
-                if let top { grid[beta2.name] = top }
-                if let noiseValue { grid[noise.name] = noiseValue }
-                guard let cell = r.config?.cells.first(where: { $0[optimizer].rawValue == name }) else { continue }
-                let beta2Label = top ?? format(cell[beta2])
-                let gaps = r.rows(Quantities.sqrtVGap, grid)
-                let sharpness = r.scalar(Quantities.preconditionedSharpness, grid)
+        for shape in r.values(of: noise) {
+            for name in [Optimizer.rmsprop, .adam] {
+                let grid = [optimizer.is(name), beta2.is(top), noise.is(shape)]
+                guard let cell = r.config?.cells.first(where: { $0[optimizer] == name }) else { continue }
+                let gaps = r.rows(Quantities.sqrtVGap, matching: grid)
+                let sharpness = r.scalar(Quantities.preconditionedSharpness, matching: grid)
                 guard let worst = gaps.max(by: { abs($0.estimate) < abs($1.estimate) }) else {
-                    if !r.rows(Quantities.v, grid).isEmpty {
-                        lines.append("Rotated H in \(code: r.name), \(label: name), noise \(label: noiseValue ?? "hessian"), β₂ = \(label: beta2Label): T8's fixed-point iteration found no fixed point, so this cell has no gap to report.")
+                    if !r.rows(Quantities.v, matching: grid).isEmpty {
+                        lines.append("Rotated H in \(code: r.name), \(label: name.rawValue), noise \(label: shape.rawValue), β₂ = \(label: format(top)): T8's fixed-point iteration found no fixed point, so this cell has no gap to report.")
                     }
                     continue
                 }
-                var line: Prose = "Rotated H in \(code: r.name), \(label: name), noise \(label: noiseValue ?? "hessian"), β₂ = \(label: beta2Label): the largest gap √v/u − \(formula: "1") to T8's fixed point over coordinates is \(Finding.percent(worst.estimate, mcse: worst.mcse))"
+                var line: Prose = "Rotated H in \(code: r.name), \(label: name.rawValue), noise \(label: shape.rawValue), β₂ = \(label: format(top)): the largest gap √v/u − \(formula: "1") to T8's fixed point over coordinates is \(Finding.percent(worst.estimate, mcse: worst.mcse))"
                 if let sharpness { line += "; preconditioned sharpness \(sharpness) against the edge \(Finding.derived(stabilityLimit(cell)))" }
                 lines.append(line + ".")
-                if name == "adam" { lines += predictors(r, grid) }
+                if name == .adam { lines += predictors(r, grid) }
             }
         }
         return lines
@@ -73,16 +68,16 @@ extension Dynamics {
 
     /// Which diagonal v is proportional to (the sd over coordinates of log(v/p), 0 when v ∝ p),
     /// and whether Cov(δ) has the shape of I or of P⁻¹, in one rotated cell.
-    static func predictors(_ r: StudyResults, _ grid: [String: String]) -> [Prose] {
+    static func predictors(_ r: StudyResults, _ grid: [ParameterCondition]) -> [Prose] {
         var lines: [Prose] = []
-        if let squared = r.scalar(Quantities.spreadHessianSquared, grid), let diagonal = r.scalar(Quantities.spreadDiagonalSquared, grid),
-           let noise = r.scalar(Quantities.spreadNoise, grid) {
+        if let squared = r.scalar(Quantities.spreadHessianSquared, matching: grid), let diagonal = r.scalar(Quantities.spreadDiagonalSquared, matching: grid),
+           let noise = r.scalar(Quantities.spreadNoise, matching: grid) {
             let options: [(Double, Prose)] = [(squared.estimate, "diag(H²), the square-root law's full form"), (diagonal.estimate, "diag(H)², its diagonal form"),
                                               (noise.estimate, "diag(C/B), the noise")]
             let closest = options.min { $0.0 < $1.0 }!.1
             lines.append("There, the spread of log(v/p) over coordinates (\(formula: "0") when v ∝ p) is \(squared) for p = diag(H²), \(diagonal) for diag(H)² and \(noise) for diag(C/B): v is closest to proportional to \(closest).")
         }
-        if let identity = r.scalar(Quantities.covDistanceIdentity, grid), let preconditioner = r.scalar(Quantities.covDistancePreconditioner, grid) {
+        if let identity = r.scalar(Quantities.covDistanceIdentity, matching: grid), let preconditioner = r.scalar(Quantities.covDistancePreconditioner, matching: grid) {
             let mcse = max(identity.mcse ?? 0, preconditioner.mcse ?? 0)
             let verdict: Prose = abs(identity.estimate - preconditioner.estimate) <= agreementBound * mcse
                 ? "the two are not told apart at \(Finding.bound) MCSE"
@@ -96,25 +91,24 @@ extension Dynamics {
     /// the midway passage per batch size.
     static func noiseEvidence(_ r: StudyResults) -> [Prose] {
         var lines: [Prose] = []
-        for name in ["sgd", "rmsprop", "adam"] {
-            let gammas = r.values(of: noisePower.name)
+        for name in [Optimizer.sgd, .rmsprop, .adam] {
+            let gammas = r.values(of: noisePower)
             if gammas.count > 1 {
                 let pairs: [Prose] = gammas.compactMap { g in
-                    let grid = [optimizer.name: name, noisePower.name: g]
-                    let below = r.scalar(Quantities.exponentBelow, grid), above = r.scalar(Quantities.exponentAbove, grid)
+                    let below = r.scalar(Quantities.exponentBelow, optimizer.is(name), noisePower.is(g))
+                    let above = r.scalar(Quantities.exponentAbove, optimizer.is(name), noisePower.is(g))
                     guard below != nil || above != nil else { return nil }
-                    return "γ = \(label: g): " + (below.map { "\($0) below" } ?? "none below") + ", " + (above.map { "\($0) above" } ?? "none above")
+                    return "γ = \(label: format(g)): " + (below.map { "\($0) below" } ?? "none below") + ", " + (above.map { "\($0) above" } ?? "none above")
                 }
                 if !pairs.isEmpty {
-                    lines.append("Noise \(formula: "C = σₙ²H^γ") in \(code: r.name), \(label: name): exponents of v on h " + Prose.joined(pairs, separator: "; ") + " (T10: γ below h_c, \(formula: "2") above).")
+                    lines.append("Noise \(formula: "C = σₙ²H^γ") in \(code: r.name), \(label: name.rawValue): exponents of v on h " + Prose.joined(pairs, separator: "; ") + " (T10: γ below h_c, \(formula: "2") above).")
                 }
             }
-            let batches = r.values(of: batch.name)
-            let passages = batches.compactMap { b in r.scalar(Quantities.passage, [optimizer.name: name, batch.name: b]).map { (b, $0) } }
+            let passages = r.values(of: batch).compactMap { b in r.scalar(Quantities.passage, optimizer.is(name), batch.is(b)).map { (b, $0) } }
             if passages.count > 1 {
-                let scaled = passages.compactMap { b, row in Double(b).map { row.estimate * $0 } }
-                let list = Prose.joined(passages.map { "\($0.1) at B = \(label: $0.0)" })
-                var line: Prose = "Batch size in \(code: r.name), \(label: name): v's exponent passes midway at h = " + list
+                let scaled = passages.map { b, row in row.estimate * Double(b) }
+                let list = Prose.joined(passages.map { "\($0.1) at B = \(label: String($0.0))" })
+                var line: Prose = "Batch size in \(code: r.name), \(label: name.rawValue): v's exponent passes midway at h = " + list
                 if let lo = scaled.min(), let hi = scaled.max(), lo > 0 {
                     line += "; B times the passage runs from \(Finding.derived(lo, digits: 3)) to \(Finding.derived(hi, digits: 3)), a spread of \(Finding.percent(hi / lo - 1)) (T5: \(formula: "h_c ∝ 1/B"))"
                 }

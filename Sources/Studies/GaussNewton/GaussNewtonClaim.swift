@@ -50,15 +50,16 @@ extension GaussNewton {
         let t3 = [spread.is(0), model.is(.linear), noise.is(.homoscedastic)]
         let atOptimum = r.rows(Quantities.slope, matching: t3)
         guard !atOptimum.isEmpty else { return nil }
-        var f = Findings(slopes: atOptimum.map { ($0.parameters[batch.name] ?? "", Finding($0)) },
+        let away = r.values(of: spread).filter { $0 > 0 }.last
+        var f = Findings(slopes: atOptimum.map { (r.value(batch, of: $0).map(String.init) ?? "", Finding($0)) },
                          ratios: agreement(r.rows(Quantities.gnRatio, matching: t3)),
-                         spread: r.values(of: spread).filter { $0 > 0 }.last.map(format), crossings: [])
-        if let largest = f.spread {
-            let away = [spread.name: largest, model.name: Model.linear.rawValue, noise.name: Noise.homoscedastic.rawValue]
-            for row in r.rows(Quantities.hC, away) {
-                let b = row.parameters[batch.name] ?? ""
-                if let top = r.rows(Quantities.localSlope, away.merging([batch.name: b]) { $1 }).max(by: { ($0.index ?? 0) < ($1.index ?? 0) }) {
-                    f.crossings.append((b, Finding(row), Finding(top)))
+                         spread: away.map(format), crossings: [])
+        if let away {
+            let linear = [spread.is(away), model.is(.linear), noise.is(.homoscedastic)]
+            for row in r.rows(Quantities.hC, matching: linear) {
+                guard let b = r.value(batch, of: row) else { continue }
+                if let top = r.rows(Quantities.localSlope, matching: linear + [batch.is(b)]).max(by: { ($0.index ?? 0) < ($1.index ?? 0) }) {
+                    f.crossings.append((String(b), Finding(row), Finding(top)))
                 }
             }
         }
