@@ -23,9 +23,9 @@ public struct Exceedances: Sendable, Equatable {
 
     /// Rows beyond the bound, and rows with an exact theory and a positive MCSE.
     public let beyond: Int, scored: Int
-    /// The smallest ν = R − 1 among the scored rows (nil when no row says its R: then the normal
-    /// limit), and the chance p that one row crosses the bound at that ν: the largest per-row
-    /// chance, so the binomial tail bounds the count's true tail from above.
+    /// The smallest ν = R − 1 among the scored rows that say their R (nil when none does: then the
+    /// normal limit), and the chance p that one row crosses the bound at that ν: the largest
+    /// per-row chance, so the binomial tail bounds the count's true tail from above.
     public let degreesOfFreedom: Int?
     public let chance: Double
 
@@ -36,7 +36,7 @@ public struct Exceedances: Sendable, Equatable {
         self.scored = scored.count
         beyond = scored.filter { abs($0.z) > Self.bound }.count
         let smallest = scored.compactMap(\.replications).min()
-        degreesOfFreedom = scored.contains { $0.replications == nil } ? nil : smallest.map { $0 - 1 }
+        degreesOfFreedom = smallest.map { $0 - 1 }
         chance = degreesOfFreedom.map { StudentT.twoSidedTail(Self.bound, degreesOfFreedom: $0) }
             ?? StudentT.twoSidedNormalTail(Self.bound)
     }

@@ -35,8 +35,10 @@ struct ExceedanceTests {
         // The smallest R among the rows sets the chance (the largest per-row chance).
         let mixed = Exceedances([(z: 0, replications: 6), (z: 0, replications: 2000)])
         #expect(mixed.degreesOfFreedom == 5)
-        // No R known: the normal limit, 2Φ(−4) = 6.334·10⁻⁵.
-        let unknown = Exceedances([(z: 0, replications: nil), (z: 0, replications: 6)])
+        // A row that does not say its R leaves the others to set it; no R known at all: the normal
+        // limit, 2Φ(−4) = 6.334·10⁻⁵.
+        #expect(Exceedances([(z: 0, replications: nil), (z: 0, replications: 6)]).degreesOfFreedom == 5)
+        let unknown = Exceedances([(z: 0, replications: nil), (z: 0, replications: nil)])
         #expect(unknown.degreesOfFreedom == nil)
         #expect(abs(unknown.chance - 6.334248e-5) < 1e-10)
         // R = 1 has no MCSE: not scored.
