@@ -186,9 +186,9 @@ extension NetworkStudy {
         case .against:
             if c.remembers { return "v̂ exceeds M_B by more than a factor \(formula: "2") (the level's \(Finding.bound)-MCSE interval lies above)" }
             if c.level == .below { return "v̂ lies below M_B by more than a factor \(formula: "2")" }
-            return "v̂ does not have M_B's shape (the slope's \(Finding.bound)-MCSE interval lies outside [\(Finding.derived(1 - slopeBound, digits: 2)), \(Finding.derived(1 + slopeBound, digits: 2))])"
+            return "v̂ does not have M_B's shape (the slope's \(Finding.bound)-MCSE interval lies farther than \(Finding.derived(slopeBound, digits: 1)) from \(formula: "1"))"
         case .undecided:
-            return "undecided: " + (c.level == .across ? "the level's \(Finding.bound)-MCSE interval crosses the factor-\(formula: "2") band" : "the slope's \(Finding.bound)-MCSE interval crosses the band [\(Finding.derived(1 - slopeBound, digits: 2)), \(Finding.derived(1 + slopeBound, digits: 2))]")
+            return "undecided: " + (c.level == .across ? "the level's \(Finding.bound)-MCSE interval crosses the factor-\(formula: "2") band" : "the slope's \(Finding.bound)-MCSE interval crosses the edge of the band within \(Finding.derived(slopeBound, digits: 1)) of \(formula: "1")")
         }
     }
 
@@ -208,7 +208,7 @@ extension NetworkStudy {
             return line + "."
         }
         let above = f.cells.filter(\.remembers)
-        var summary: Prose = "Of \(Finding.count(f.cells.count)) cells, v̂ follows M_B, the expected square of a minibatch gradient at the final θ (the \(Finding.bound)-MCSE intervals of its level inside a factor \(formula: "2") and of its slope inside [\(Finding.derived(1 - slopeBound, digits: 2)), \(Finding.derived(1 + slopeBound, digits: 2))]), in \(Finding.count(f.following)); decided against in \(Finding.count(f.count(.against)))"
+        var summary: Prose = "Of \(Finding.count(f.cells.count)) cells, v̂ follows M_B, the expected square of a minibatch gradient at the final θ (the \(Finding.bound)-MCSE intervals of its level inside a factor \(formula: "2") and of its slope within \(Finding.derived(slopeBound, digits: 1)) of \(formula: "1")), in \(Finding.count(f.following)); decided against in \(Finding.count(f.count(.against)))"
         if !above.isEmpty { summary += " (in \(Finding.count(above.count)) its level lies above M_B's by more than a factor \(formula: "2"), v̂ remembering earlier, larger gradients)" }
         summary += "; undecided in \(Finding.count(f.count(.undecided))); and in \(Finding.count(f.count(.epsilonSetsTheStep))) ε, not v̂, sets the step. The square-root law's diagonal form (slope \(formula: "2") on |diag H|) "
             + (f.cells.contains(where: \.diagonalFormFits) ? "fits some cells." : "fits none.")
