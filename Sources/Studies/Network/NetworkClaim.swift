@@ -242,7 +242,7 @@ extension NetworkStudy {
         guard let f = findings(results) else { return [] }
         let law: Prose = f.following == 0 ? "not M_B, where decided"
             : f.count(.against) == 0 ? "M_B, the minibatch gradient's second moment (the Gauss–Newton side)"
-            : "M_B (the Gauss–Newton side) in some set-ups and β₂, not in others (§5 names them)"
+            : "M_B (the Gauss–Newton side) in some set-ups and β₂, not in others (the section on real networks names them)"
         return [RegimeLaw("Adam training a network on real data, at the final θ", law: law,
                           measured: "follows in \(Finding.count(f.following)) of \(Finding.count(f.cells.count)) cells, decided against in \(Finding.count(f.count(.against))), undecided in \(Finding.count(f.count(.undecided))), ε sets the step in \(Finding.count(f.count(.epsilonSetsTheStep)))",
                           claim: .realNetworks)]
