@@ -113,3 +113,20 @@ struct DocumentationNumbersTests {
         #expect(EstimateText.significant(NoisyQuadratic.exponentPassage(1.9, limit: 38), digits: 2) == "73")
     }
 }
+
+/// `quote` on small documents: a block gets its key's text and loses what it held; an unknown key
+/// and a block that never closes are errors naming the line.
+struct QuotationTests {
+    @Test func blocksAreFilledFromTheReport() throws {
+        let report = try StudyReport.load(from: packageRoot.appendingPathComponent("results/quick"))
+        let filled = try Quotation.fill("a\n<!-- results: verdicts -->\nstale 1.23\n<!-- /results -->\nb", from: report, file: "doc.md")
+        let lines = filled.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "a" && lines.last == "b" && !filled.contains("stale"))
+        // One row per claim, each with the verdict the report decides, between the markers.
+        for d in report.decisions() { #expect(lines.contains("| \(d.claim.id) \(d.claim.title) | \(d.verdict.name) |"), "\(d.claim.id)") }
+        #expect(lines.count == 2 + 2 + 2 + report.decisions().count)
+        #expect(try Quotation.fill(filled, from: report, file: "doc.md") == filled, "filling twice changes nothing")
+        #expect(throws: ConfigError.self) { try Quotation.fill("<!-- results: nonsense -->\n<!-- /results -->", from: report, file: "doc.md") }
+        #expect(throws: ConfigError.self) { try Quotation.fill("x\n<!-- results: answer -->\nno end", from: report, file: "doc.md") }
+    }
+}
