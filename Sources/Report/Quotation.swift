@@ -33,13 +33,7 @@ public enum Quotation {
             return "| claim | verdict |\n|---|---|\n" + decisions.map { "| \($0.claim.id) \($0.claim.title) | \($0.verdict.name) |\n" }.joined()
         case ("claim"?, 2):
             guard let d = decision(words[1]) else { return nil }
-            var text = "**\(d.claim.id) \(d.claim.title): \(d.verdict.name)**"
-            switch d.verdict {
-            case .holdsInRegime(let regime): text += " (\(regime))"
-            case .undecided(let needed): text += " (what would decide it: \(needed))"
-            default: break
-            }
-            return text + ": \(d.summary)\n"
+            return "**\(d.claim.id) \(d.claim.title): \(d.verdict.name)**\(d.verdict.qualifier): \(d.summary)\n"
         case ("evidence"?, 2):
             guard let d = decision(words[1]) else { return nil }
             return d.evidence.map { "- \($0)\n" }.joined()

@@ -106,13 +106,7 @@ public struct StudyReport {
         for d in decisions { text += "| [\(d.claim.id) \(d.claim.title)](#\(anchor(d))) | \(d.verdict.name) |\n" }
         for d in decisions {
             text += "\n## \(d.claim.id) \(d.claim.title): \(d.verdict.name)\n\n"
-            text += "Verdict: **\(d.verdict.name)**"
-            switch d.verdict {
-            case .holdsInRegime(let regime): text += " (\(regime))"
-            case .undecided(let needed): text += " (what would decide it: \(needed))"
-            default: break
-            }
-            text += ": \(d.summary)\n\n"
+            text += "Verdict: **\(d.verdict.name)**\(d.verdict.qualifier): \(d.summary)\n\n"
             text += d.evidence.map { "- \($0)\n" }.joined()
             // The figures of the results files the claim was decided from.
             let shown = d.tables.flatMap { bySource[$0] ?? [] }.filter(figures.contains)

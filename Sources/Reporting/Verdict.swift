@@ -58,6 +58,16 @@ public enum Verdict: Sendable, Equatable {
         }
     }
 
+    /// What follows the verdict's name where it is stated in full: " (the regime)" or
+    /// " (what would decide it: …)"; empty otherwise.
+    public var qualifier: String {
+        switch self {
+        case .holdsInRegime(let regime): " (\(regime))"
+        case .undecided(let needed): " (what would decide it: \(needed))"
+        default: ""
+        }
+    }
+
     /// Whether the verdict decides the claim (holds, in a regime or not, or fails).
     public var decides: Bool {
         switch self {
