@@ -51,7 +51,8 @@ extension Dynamics {
         }
         let gaps = gapsByBeta2(d)
         if let loosest = gaps.first, let tightest = gaps.last, gaps.count > 1 {
-            rows.append(RegimeLaw("β₂ from \(label: loosest.beta2) to \(label: tightest.beta2)", law: "the β₂ → \(formula: "1") fixed point, more closely as β₂ grows",
+            rows.append(RegimeLaw("β₂ from \(label: loosest.beta2) to \(label: tightest.beta2)", law: abs(tightest.gap.estimate) < abs(loosest.gap.estimate)
+                                      ? "the β₂ → \(formula: "1") fixed point, more closely as β₂ grows" : "the β₂ → \(formula: "1") fixed point, no more closely as β₂ grows",
                                   measured: "largest gap \(formula: "√v/u − 1") \(RegimeLaw.briefPercent(abs(loosest.gap.estimate))) to \(RegimeLaw.briefPercent(abs(tightest.gap.estimate)))", claim: .c3))
         }
         return rows
