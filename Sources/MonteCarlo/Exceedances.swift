@@ -8,7 +8,7 @@ import GSL
 /// p = P(|t_ν| > 4): 0.010 at R = 6, 3.7·10⁻⁴ at R = 32, 6.6·10⁻⁵ at R = 2000. Of n rows, the
 /// number beyond is then Binomial(n, p) if the rows are independent, and a count k is more than
 /// chance when P(X ≥ k) < ``significance``. A fixed share ("99% within") is no rule: with R = 6
-/// it fails a correct table of 200 rows half the time, with R = 2000 it passes a wrong one.
+/// it fails a correct table of 80 rows more often than not, with R = 2000 it passes a wrong one.
 ///
 /// Rows of one cell share their replications and so are not independent. Positive correlation
 /// widens the count's spread beyond the binomial's, so the binomial p-value is then the smaller
@@ -37,8 +37,13 @@ public struct Exceedances: Sendable, Equatable {
         beyond = scored.filter { abs($0.z) > Self.bound }.count
         let smallest = scored.compactMap(\.replications).min()
         degreesOfFreedom = smallest.map { $0 - 1 }
-        chance = degreesOfFreedom.map { StudentT.twoSidedTail(Self.bound, degreesOfFreedom: $0) }
-            ?? StudentT.twoSidedNormalTail(Self.bound)
+        chance = smallest.map(Self.chance(replications:)) ?? StudentT.twoSidedNormalTail(Self.bound)
+    }
+
+    /// P(|t_(R−1)| > 4): the chance that a correct estimate over R replications lies beyond the
+    /// bound.
+    public static func chance(replications: Int) -> Double {
+        StudentT.twoSidedTail(bound, degreesOfFreedom: replications - 1)
     }
 
     /// The rows within the bound.

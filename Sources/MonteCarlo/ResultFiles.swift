@@ -182,7 +182,7 @@ public struct ResultFiles {
 
     /// P(|t_(R−1)| > 4), the false-alarm rate of a 4-MCSE bound.
     private var falseAlarmText: String {
-        config.replications > 1 ? EstimateText.significant(StudentT.twoSidedTail(Exceedances.bound, degreesOfFreedom: config.replications - 1), digits: 2) : "–"
+        config.replications > 1 ? EstimateText.significant(Exceedances.chance(replications: config.replications), digits: 2) : "–"
     }
 
     /// The theory as the table shows it, to the estimate's decimal place; a limit marked as one.

@@ -19,18 +19,15 @@ import Reporting
 public enum Quotation {
     static let opening = "<!-- results: ", closing = "<!-- /results -->"
 
-    /// The generated text for `key`, or nil for an unknown key.
-    public static func text(_ key: String, _ report: StudyReport) -> String? {
-        let decisions = report.decisions()
+    /// The generated text for `key`, or nil for an unknown key; `decisions` are the report's.
+    static func text(_ key: String, _ report: StudyReport, _ decisions: [ClaimDecision]) -> String? {
         func decision(_ id: Substring) -> ClaimDecision? { decisions.first { $0.claim.id == id } }
         let words = key.split(separator: " ", maxSplits: 1)
         switch (words.first, words.count) {
         case ("answer"?, 1):
-            let rows = report.answer()
-            return "| regime | v follows | measured | decided in |\n|---|---|---|---|\n"
-                + rows.map { "| \(MarkdownText.cell($0.regime.description)) | \(MarkdownText.cell($0.law.description)) | \(MarkdownText.cell($0.measured.description)) | \($0.claim.id) |\n" }.joined()
+            return StudyReport.answerTable(report.answer()) { $0.id }
         case ("verdicts"?, 1):
-            return "| claim | verdict |\n|---|---|\n" + decisions.map { "| \($0.claim.id) \($0.claim.title) | \($0.verdict.name) |\n" }.joined()
+            return StudyReport.verdictTable(decisions) { "\($0.claim.id) \($0.claim.title)" }
         case ("claim"?, 2):
             guard let d = decision(words[1]) else { return nil }
             return "**\(d.claim.id) \(d.claim.title): \(d.verdict.name)**\(d.verdict.qualifier): \(d.summary)\n"
@@ -68,11 +65,12 @@ public enum Quotation {
     /// names an unknown key, is a ``ConfigError`` on `file` naming the line.
     public static func fill(_ markdown: String, from report: StudyReport, file: String) throws(ConfigError) -> String {
         var out: [Substring] = [], inside: (key: String, line: Int)?
+        lazy var decisions = report.decisions()
         let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
         for (n, line) in lines.enumerated() {
             if let open = inside {
                 guard line == closing else { continue }
-                guard let text = Self.text(open.key, report) else {
+                guard let text = Self.text(open.key, report, decisions) else {
                     throw ConfigError(file: file, key: "line \(open.line)", message: "unknown results key \(Text.quoted(open.key)); one of answer, verdicts, claim ID, evidence ID, row NAME CELL QUANTITY [INDEX]")
                 }
                 out += text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()

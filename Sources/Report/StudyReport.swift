@@ -85,16 +85,29 @@ public struct StudyReport {
 
     /// The opening: which law v follows in which regime, as a table whose every number comes from
     /// a study's finding (three significant digits; the sections give them in full).
-    public var headline: String {
+    public var headline: String { headline(decisions()) }
+
+    /// The opening, each row linked to its claim's section among `decisions`.
+    func headline(_ decisions: [ClaimDecision]) -> String {
         let rows = answer()
         guard !rows.isEmpty else {
             return "**Answer.** No result set here bears on which law v follows; the claims below say which studies would decide each."
         }
-        var text = "**Answer.** Which law Adam's second moment v follows, regime by regime (three significant digits; each claim's section has the numbers with their MCSE):\n\n| regime | v follows | measured | decided in |\n|---|---|---|---|\n"
-        for row in rows {
-            text += "| \(MarkdownText.cell(row.regime.description)) | \(MarkdownText.cell(row.law.description)) | \(MarkdownText.cell(row.measured.description)) | [\(row.claim.id)](#\(anchorPrefix(row.claim))) |\n"
-        }
-        return text
+        let sections = Dictionary(decisions.map { ($0.claim, Self.anchor($0)) }) { first, _ in first }
+        return "**Answer.** Which law Adam's second moment v follows, regime by regime (three significant digits; each claim's section has the numbers with their MCSE):\n\n"
+            + Self.answerTable(rows) { "[\($0.id)](#\(sections[$0] ?? Self.anchor("\($0.id) \($0.title)")))" }
+    }
+
+    /// The regime → law table of `rows`, its last column naming each row's claim as `claim` writes
+    /// it (a link in REPORT.md, the bare name in quoted documentation).
+    static func answerTable(_ rows: [RegimeLaw], claim: (Claim) -> String) -> String {
+        "| regime | v follows | measured | decided in |\n|---|---|---|---|\n"
+            + rows.map { "| \(MarkdownText.cell($0.regime.description)) | \(MarkdownText.cell($0.law.description)) | \(MarkdownText.cell($0.measured.description)) | \(claim($0.claim)) |\n" }.joined()
+    }
+
+    /// The claims and their verdicts, each claim as `claim` writes it.
+    static func verdictTable(_ decisions: [ClaimDecision], claim: (ClaimDecision) -> String) -> String {
+        "| claim | verdict |\n|---|---|\n" + decisions.map { "| \(claim($0)) | \($0.verdict.name) |\n" }.joined()
     }
 
     /// The whole of REPORT.md. `figures` are the files that exist under `figures/`, `bySource`
@@ -102,8 +115,7 @@ public struct StudyReport {
     public func markdown(figures: Set<String>, bySource: [String: [String]] = [:]) -> String {
         let decisions = self.decisions()
         var text = "# HessianStudy report\n\nDoes Adam's second moment v measure the Hessian? Written by `hessian-study report` from the result files in this folder; every number is a Monte Carlo estimate ± its MCSE, with the closed form of the package's docs/SCIENCE.md beside it (exact theories z-tested, limits shown as gaps).\n\n"
-        text += headline + "\n| claim | verdict |\n|---|---|\n"
-        for d in decisions { text += "| [\(d.claim.id) \(d.claim.title)](#\(anchor(d))) | \(d.verdict.name) |\n" }
+        text += headline(decisions) + "\n" + Self.verdictTable(decisions) { "[\($0.claim.id) \($0.claim.title)](#\(Self.anchor($0)))" }
         for d in decisions {
             text += "\n## \(d.claim.id) \(d.claim.title): \(d.verdict.name)\n\n"
             text += "Verdict: **\(d.verdict.name)**\(d.verdict.qualifier): \(d.summary)\n\n"
@@ -150,15 +162,12 @@ public struct StudyReport {
             """
     }
 
-    private func anchor(_ d: ClaimDecision) -> String {
-        Self.anchor("\(d.claim.id) \(d.claim.title) \(d.verdict.name)")
+    /// The anchor of a claim's section.
+    private static func anchor(_ d: ClaimDecision) -> String {
+        anchor("\(d.claim.id) \(d.claim.title) \(d.verdict.name)")
     }
 
-    /// The anchor of a claim's section, as a Markdown renderer makes it from the heading.
-    private func anchorPrefix(_ claim: Claim) -> String {
-        decisions().first { $0.claim == claim }.map(anchor) ?? Self.anchor("\(claim.id) \(claim.title)")
-    }
-
+    /// The anchor a Markdown renderer makes from a heading.
     private static func anchor(_ heading: String) -> String {
         heading.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : ($0 == " " || $0 == "-" ? "-" : "") }.joined()
     }

@@ -1,4 +1,3 @@
-import GSL
 import MonteCarlo
 
 /// What `hessian-study check` says of a config before it runs: for the claim its study decides,
@@ -24,10 +23,10 @@ public struct Readiness: Sendable {
         let head = "\(claim.id) \(claim.title): "
         if let missing { return head + "cannot be decided: " + missing }
         guard replications > 1 else { return head + "cannot be decided: with 1 replication no estimate has an MCSE; give replications ≥ 2" }
-        let chance = Self.chance(replications)
+        let chance = Exceedances.chance(replications: replications)
         var text = head + "can be decided"
         if chance > Self.tolerableChance {
-            let enough = (replications...).first { Self.chance($0) <= Self.tolerableChance }!
+            let enough = (replications...).first { Exceedances.chance(replications: $0) <= Self.tolerableChance }!
             text += "; but at R = \(replications) a single estimate lies beyond 4 MCSE of a correct theory by chance with probability \(EstimateText.significant(chance, digits: 2)) (R ≥ \(enough) brings it to \(EstimateText.significant(Self.tolerableChance, digits: 1)) or less)"
         }
         return text
@@ -35,9 +34,4 @@ public struct Readiness: Sendable {
 
     /// The chance `check` lets a single 4-MCSE test fail a correct theory without a word: 1%.
     public static let tolerableChance = 0.01
-
-    /// P(|t_(R−1)| > 4).
-    static func chance(_ replications: Int) -> Double {
-        StudentT.twoSidedTail(Exceedances.bound, degreesOfFreedom: replications - 1)
-    }
 }
