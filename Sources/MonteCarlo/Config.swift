@@ -94,7 +94,7 @@ public struct Config: Sendable {
     public static func load(path: String, studies: [any Study.Type]) throws(ConfigError) -> Config {
         let bytes = try read(path)
         let json: JSONValue
-        do { json = try JSONValue.parse(bytes) } catch {
+        do { json = try JSONValue.parse(bytes, numbers: .exact) } catch {
             throw ConfigError(file: path, key: nil, message: "not valid JSON: \(error)")
         }
         return try Config(file: path, json: json, studies: studies)
@@ -115,8 +115,18 @@ public struct Config: Sendable {
         return configs
     }
 
+    /// What a config is read for: what `init` checks besides the config itself.
+    public enum Purpose: Sendable {
+        /// To be run here: the run's memory must fit this machine (``MemoryPlan``) and each
+        /// cell's inputs be present (``Study/checkInputs(_:)``).
+        case run
+        /// As the record of a run made elsewhere (a manifest, a part file, a checkpoint): the
+        /// config must be valid, but nothing is asked of this machine, where it will not be run.
+        case record
+    }
+
     /// Checks a parsed config; `file` names it in errors.
-    public init(file: String, json: JSONValue, studies: [any Study.Type]) throws(ConfigError) {
+    public init(file: String, json: JSONValue, studies: [any Study.Type], purpose: Purpose = .run) throws(ConfigError) {
         func fail(_ key: String?, _ message: String) -> ConfigError {
             ConfigError(file: file, key: key, message: message)
         }
@@ -138,13 +148,15 @@ public struct Config: Sendable {
 
         // name: the stem of the result files
         if let nameValue = top["name"] {
-            guard case .string(let name) = nameValue, Config.isSafeFileStem(name) else {
-                throw fail("name", "must be a file stem of letters, digits, '.', '_' or '-' (not starting with '.'), got \(nameValue.compactTextPreview)")
+            guard case .string(let name) = nameValue, Config.isResultName(name) else {
+                throw fail("name", "\(Config.resultNameRule), got \(nameValue.compactTextPreview)")
             }
             self.name = name
         } else {
             let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-            guard Config.isSafeFileStem(stem) else { throw fail("name", "missing, and the file name \"\(stem)\" is no safe file stem") }
+            guard Config.isResultName(stem) else {
+                throw fail("name", "missing, and the file's stem \(JSONValue.string(stem).compactTextPreview) is no result name; give \"name\": it \(Config.resultNameRule)")
+            }
             self.name = stem
         }
 
@@ -229,8 +241,13 @@ public struct Config: Sendable {
             // The memory first: validate may compute from the spectrum.
             let need = study.memory(cell), width = study.statisticsWidth(cell)
             memory.add(need, width: width, replications: replications)
-            try Config.requireMemory(memory, threads: 1, cell: cell, need: need, width: width, replications: replications, file: file)
-            do { try study.validate(cell, replications: replications) } catch {
+            if purpose == .run {
+                try Config.requireMemory(memory, threads: 1, cell: cell, need: need, width: width, replications: replications, file: file)
+            }
+            do {
+                try study.validate(cell, replications: replications)
+                if purpose == .run { try study.checkInputs(cell) }
+            } catch {
                 throw fail(cell.keyPath(error.parameter), error.message)
             }
             cells.append(cell)
@@ -286,8 +303,24 @@ public struct Config: Sendable {
         try FileInput.read(path, limit: maximumFileBytes)
     }
 
-    static func isSafeFileStem(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 200 && !s.hasPrefix(".")
-            && s.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "._-".unicodeScalars.contains($0) }
+    /// Whether `s` may name a result set (docs/RESULTS.md, "Result files"): ASCII letters, digits,
+    /// '_' and '-', starting with a letter or digit, at most 200 bytes, and not `REPORT` in any
+    /// case. No '.': every file of the set NAME is `NAME.EXT` or `NAME.ROLE.EXT` (its per-replication
+    /// file, its part files, its figures `figures/NAME.ROLE.svg`), so no name can reach another
+    /// set's files, and `REPORT` is the report's own `REPORT.md`.
+    public static func isResultName(_ s: String) -> Bool {
+        guard let first = s.utf8.first, isLetterOrDigit(first), s.utf8.count <= 200,
+              s.uppercased() != reservedName else { return false }
+        return s.utf8.allSatisfy { isLetterOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// The name no result set may take: the report writes `REPORT.md`.
+    public static let reservedName = "REPORT"
+
+    /// ``isResultName(_:)`` in words, for messages.
+    public static let resultNameRule = "must be letters, digits, '_' or '-', starting with a letter or digit, at most 200 bytes and not REPORT (a '.' would let NAME.replications or NAME.part-1-of-2 reach another set's files)"
+
+    private static func isLetterOrDigit(_ b: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b)
     }
 }

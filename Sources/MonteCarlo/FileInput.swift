@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Crypto
 import Foundation
 
 /// Reading an input file (a config, a part file, a checkpoint, a result CSV or manifest) so that
@@ -18,25 +19,10 @@ public enum FileInput {
     static func read(at folder: Int32, _ name: String, display path: String, limit: Int,
                      followSymlinks: Bool = false) throws(ConfigError) -> [UInt8] {
         func fail(_ message: String) -> ConfigError { ConfigError(file: path, key: nil, message: message) }
-        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
-        let fd = openat(folder, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followSymlinks ? 0 : O_NOFOLLOW))
-        guard fd >= 0 else {
-            let code = errno
-            switch code {
-            case ENOENT: throw fail("no such file")
-            case ELOOP: throw fail("is a symbolic link; files inside a results folder must be regular files")
-            case EACCES: throw fail("cannot be read (permission denied)")
-            default: throw fail("cannot be read: \(String(cString: strerror(code)))")
-            }
-        }
+        let fd = try open(at: folder, name, display: path, followSymlinks: followSymlinks)
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw fail("cannot be read: \(String(cString: strerror(errno)))") }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw fail("is a folder, not a file")
-        default: throw fail("is not a regular file (a pipe, socket or device)")
-        }
         guard status.st_size <= limit else {
             throw fail("is \(describe(bytes: Int(status.st_size))), larger than the \(describe(bytes: limit)) such a file may have")
         }
@@ -52,6 +38,47 @@ public enum FileInput {
         // A file that shrank while being read is read as it now is; one that grew is cut at its
         // size when opened (the limit holds either way).
         return Array(bytes.prefix(count))
+    }
+
+    /// The SHA-256 (lowercase hex) of the regular file `name` in the folder `folder`, never
+    /// through a symlink, read in 1 MB blocks.
+    static func sha256(at folder: Int32, _ name: String, display path: String) throws(ConfigError) -> String {
+        let fd = try open(at: folder, name, display: path, followSymlinks: false)
+        defer { close(fd) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw ConfigError(file: path, key: nil, message: "cannot be read: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            hasher.update(data: buffer[..<n])
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Opens `name` in `folder` for reading, as a regular file (a FIFO, device or folder is
+    /// refused without blocking), never through a symlink unless `followSymlinks`.
+    static func open(at folder: Int32, _ name: String, display path: String, followSymlinks: Bool) throws(ConfigError) -> Int32 {
+        func fail(_ message: String) -> ConfigError { ConfigError(file: path, key: nil, message: message) }
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        let fd = openat(folder, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followSymlinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            let code = errno
+            switch code {
+            case ENOENT: throw fail("no such file")
+            case ELOOP: throw fail("is a symbolic link; files inside a results folder must be regular files")
+            case EACCES: throw fail("cannot be read (permission denied)")
+            default: throw fail("cannot be read: \(String(cString: strerror(code)))")
+            }
+        }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { close(fd); throw fail("cannot be read: \(String(cString: strerror(errno)))") }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return fd
+        case S_IFDIR: close(fd); throw fail("is a folder, not a file")
+        default: close(fd); throw fail("is not a regular file (a pipe, socket or device)")
+        }
     }
 
     /// "12 MB", "3 kB", "17 bytes".

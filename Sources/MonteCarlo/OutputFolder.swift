@@ -72,6 +72,16 @@ public final class OutputFolder: @unchecked Sendable {
         return folder
     }
 
+    /// Opens `path` to read result files from it, without writing or locking it (`quote`, and
+    /// reading results in-process). Errors are ``ConfigError``s naming `path` (exit 2).
+    public static func reading(_ path: String) throws(ConfigError) -> OutputFolder {
+        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ConfigError(file: path, key: nil, message: errno == ENOTDIR ? "is a file, not a folder" : errno == ENOENT ? "no such folder" : "cannot be read as a results folder: \(lastError())")
+        }
+        return OutputFolder(path: path, descriptor: descriptor)
+    }
+
     /// The processes holding a flock on the folder `descriptor`, from /proc/locks (Linux):
     /// lines such as `3: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF`, matched by inode.
     private static func holders(of descriptor: Int32) -> [Int] {
@@ -114,7 +124,7 @@ public final class OutputFolder: @unchecked Sendable {
         path.hasSuffix("/") ? path + name : path + "/" + name
     }
 
-    /// The names in the folder (not `.` and `..`), sorted.
+    /// The names in the folder (not `.` and `..`, nor any that is not UTF-8), sorted.
     public func entries() -> [String] {
         let copy = dup(descriptor)
         guard copy >= 0, let directory = fdopendir(copy) else { return [] }
@@ -122,8 +132,10 @@ public final class OutputFolder: @unchecked Sendable {
         rewinddir(directory)
         var names: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
+            // A name that is not UTF-8 is never one this package wrote: it is left out, rather
+            // than read with U+FFFD in place of its bytes (and so mistaken for another name).
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(validating: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let name, name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
     }
@@ -145,7 +157,8 @@ public final class OutputFolder: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// Writes each (name, bytes) to an exclusive temporary, then renames all into place. If
+    /// Writes each (name, bytes) to an exclusive temporary, then renames all into place, in the
+    /// order given (a result set's manifest last: ``ResultSet``). If
     /// any step fails, the files that were already replaced are put back as they were, every
     /// temporary is removed, and the error names the file: the folder holds the old set or the
     /// new set, never a mixture.
@@ -203,11 +216,34 @@ public final class OutputFolder: @unchecked Sendable {
     /// Whether `entry` is a temporary or a backup this package makes for `name`:
     /// `.NAME.<16 hex>.tmp` or `.NAME.<16 hex>.old`.
     static func isTemporary(_ entry: String, of name: String) -> Bool {
-        let prefix = ".\(name).", suffixes = [".tmp", ".old"]
-        guard entry.hasPrefix(prefix), let suffix = suffixes.first(where: entry.hasSuffix) else { return false }
-        let middle = entry.dropFirst(prefix.count).dropLast(suffix.count)
-        return middle.count == 16 && middle.allSatisfy(\.isHexDigit)
+        writeInProgress(entry)?.name == name
     }
+
+    /// The file a temporary (`.NAME.<16 hex>.tmp`, a new version being written) or a backup
+    /// (`.NAME.<16 hex>.old`, the version being replaced) is for; nil for any other entry.
+    public static func writeInProgress(_ entry: String) -> (name: String, isBackup: Bool)? {
+        let isBackup = entry.hasSuffix(".old")
+        guard entry.hasPrefix("."), isBackup || entry.hasSuffix(".tmp"), entry.utf8.count > 22 else { return nil }
+        let body = entry.dropFirst().dropLast(4)
+        let random = body.suffix(16)
+        guard random.allSatisfy(\.isHexDigit), body.dropLast(16).last == "." else { return nil }
+        let name = body.dropLast(17)
+        return name.isEmpty ? nil : (String(name), isBackup)
+    }
+
+    /// Renames the entry `name` to `new` (replacing it) within the folder.
+    public func rename(_ name: String, to new: String) {
+        renameat(descriptor, name, descriptor, new)
+    }
+
+    /// The SHA-256 (lowercase hex) of the regular file `name` (never through a symlink), read in
+    /// blocks: linear in its size, constant memory.
+    public func sha256(_ name: String) throws(ConfigError) -> String {
+        try FileInput.sha256(at: descriptor, name, display: display(name))
+    }
+
+    /// Whether the folder has an entry `name` (of any kind; a symlink is not followed).
+    public func exists(_ name: String) -> Bool { hasEntry(name) }
 
     private func hasEntry(_ name: String) -> Bool {
         var status = stat()
@@ -258,6 +294,56 @@ public final class OutputFolder: @unchecked Sendable {
     /// Tests only: a file name whose rename into place fails, to exercise the rollback of a set.
     nonisolated(unsafe) static var failingRename: String?
 
+    // MARK: Locks on one name
+
+    /// A lock on one name in the folder, for writers that share the folder (shards): held until
+    /// ``Lock/release()`` or the process ends, however it ends.
+    public final class Lock: @unchecked Sendable {
+        let folder: OutputFolder, file: String, descriptor: Int32
+        private var released = false
+
+        init(folder: OutputFolder, file: String, descriptor: Int32) { (self.folder, self.file, self.descriptor) = (folder, file, descriptor) }
+
+        /// Removes the lock file and releases the lock (in that order, so that a process that
+        /// opened the old file finds it gone and makes a new one).
+        public func release() {
+            guard !released else { return }
+            released = true
+            unlinkat(folder.descriptor, file, 0)
+            close(descriptor)
+        }
+
+        deinit { release() }
+    }
+
+    /// Takes the exclusive lock `.NAME.lock` for `name` (a part file, say), or fails at once
+    /// naming the process that holds it. The lock file is created exclusively of symlinks
+    /// (`O_NOFOLLOW`); after locking, it is checked to be still the file at that name, since a
+    /// holder removes it on release.
+    public func lock(_ name: String, holder: String) throws(ConfigError) -> Lock {
+        let file = ".\(name).lock"
+        for _ in 0..<16 {
+            let fd = openat(descriptor, file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw ConfigError(file: display(file), key: nil, message: errno == ELOOP
+                    ? "is a symbolic link; hessian-study never follows links inside an output folder: remove it"
+                    : "cannot be created: \(lastError())")
+            }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let holders = Self.holders(of: fd)
+                close(fd)
+                throw ConfigError(file: display(name), key: nil, message: "\(holder) is being written by another hessian-study command\(holders.isEmpty ? "" : " (process \(holders.map(String.init).joined(separator: ", ")))"); wait for it to finish")
+            }
+            var held = stat(), named = stat()
+            if fstat(fd, &held) == 0, fstatat(descriptor, file, &named, AT_SYMLINK_NOFOLLOW) == 0,
+               held.st_ino == named.st_ino, held.st_dev == named.st_dev {
+                return Lock(folder: self, file: file, descriptor: fd)
+            }
+            close(fd)  // released by its holder between our open and our lock: try the new file
+        }
+        throw ConfigError(file: display(file), key: nil, message: "cannot be locked: it keeps being replaced")
+    }
+
     // MARK: Interruption
 
     /// Temporaries and backups being written now, by "descriptor/name".
@@ -266,12 +352,24 @@ public final class OutputFolder: @unchecked Sendable {
     private static let commit = Mutex<Void>(())
 
     /// For a signal handler: waits for a set being renamed to finish, removes the temporaries of
-    /// writes in progress, and calls `exit` while still holding the commit lock, so that no
+    /// writes in progress, runs ``InterruptCleanup``'s actions (a child killed, a scratch folder
+    /// removed), and calls `exit` while still holding the commit lock, so that no
     /// further rename can start.
     public static func removePendingAndExit(_ status: Int32) -> Never {
         commit.withLock { _ in
             for (_, (folder, name)) in pending.withLock({ $0 }) { unlinkat(folder, name, 0) }
-            exit(status)
+            InterruptCleanup.runAll()
+            Glibc.exit(status)
+        }
+    }
+
+    /// Exits with `status`, unless an interruption is being handled (``removePendingAndExit(_:)``
+    /// holds the commit lock until it exits): then that exit, 128 + the signal, is the process's,
+    /// not an error that the interruption itself caused (a killed child, say).
+    public static func exit(_ status: Int32, saying message: () -> Void = {}) -> Never {
+        commit.withLock { _ in
+            message()
+            Glibc.exit(status)
         }
     }
 

@@ -102,7 +102,7 @@ public struct ResultFiles {
 
     /// The provenance manifest: the config as run, seed, generator, GSL and BLAS, package
     /// version and commit, threads, start and wall time.
-    public func manifest(_ provenance: Provenance) -> String {
+    public func manifest(_ provenance: Provenance, files: [(name: String, bytes: Data)] = []) -> String {
         let iso = ISO8601DateFormatter()
         let members: [(String, JSONValue)] = [
             ("name", .string(config.name)),
@@ -125,6 +125,7 @@ public struct ResultFiles {
             ("command", .array(provenance.commandLine.map(JSONValue.string))),
             ("started", .string(iso.string(from: provenance.started))),
             ("wall_seconds", .number((provenance.wallSeconds * 1000).rounded() / 1000)),
+            (ResultSet.filesKey, ResultSet.digests(files)),
         ]
         return "{\n" + members.map { "  \(JSONValue.string($0.0).compactText): \($0.1.compactText)" }
             .joined(separator: ",\n") + "\n}\n"
@@ -136,14 +137,17 @@ public struct ResultFiles {
     /// `NAME.csv`, `NAME.md` and `NAME.json` of `config`.
     public static func fileNames(of config: Config) -> [String] { ["csv", "md", "json"].map { "\(config.name).\($0)" } }
 
-    /// Writes `NAME.csv`, `NAME.md` and `NAME.json` into `folder` as one set (``OutputFolder/write(_:)``):
-    /// a reader sees the previous three or the new three, never a mixture or a half-written file.
+    /// Writes `NAME.csv`, `NAME.md` and `NAME.json` into `folder` as one set (``OutputFolder/write(_:)``,
+    /// ``ResultSet``): a reader sees the previous set or the new one, never a mixture or a
+    /// half-written file; the manifest names every other file with its SHA-256.
     /// Temporaries of these names left by a killed run are removed first.
     /// With `perReplication`, the run's statistics, `NAME.replications.csv` is written in the same
     /// set (``perReplicationCSV(_:)``).
     public func write(to folder: OutputFolder, provenance: Provenance, perReplication: RunStatistics? = nil) throws {
-        var files = zip(fileNames, [csv, markdown, manifest(provenance)]).map { ($0, Data($1.utf8)) }
+        var files = [("\(config.name).csv", Data(csv.utf8)), ("\(config.name).md", Data(markdown.utf8))]
         if let perReplication { files.append((Self.perReplicationName(of: config), Data(perReplicationCSV(perReplication).utf8))) }
+        // The manifest names and digests the others, and is renamed into place last (ResultSet).
+        files.append(("\(config.name).json", Data(manifest(provenance, files: files).utf8)))
         folder.removeStaleTemporaries(of: files.map(\.0))
         try folder.write(files)
     }

@@ -79,10 +79,14 @@ public struct RunSession: Sendable {
     /// the items it holds.
     public func runShard(_ config: Config, _ k: Int, of n: Int, threads: Int,
                          progress: Runner.Progress? = nil) throws -> (file: String, items: Range<Int>) {
+        let name = Self.partName(config, k, of: n)
+        // One writer per part: a shard run twice at once (a re-queued task) is refused, never
+        // left to remove the other's temporary.
+        let lock = try folder.lock(name, holder: "shard \(k)/\(n) of \(config.name)")
+        defer { lock.release() }
         let runner = Runner(config: config, threads: threads)
         let items = Runner.shard(k, of: n, items: runner.itemCount)
         let statistics = try runner.compute(items: items, progress: progress)
-        let name = Self.partName(config, k, of: n)
         folder.removeStaleTemporaries(of: [name])
         try folder.write([(name, Data(PartFile.encode(statistics, items: items, shard: k, of: n, packageVersion: packageVersion).utf8))])
         return (folder.display(name), items)

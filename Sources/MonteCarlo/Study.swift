@@ -37,6 +37,11 @@ public protocol Study: Sendable {
     /// fit, so it may compute from the spectrum.
     static func validate(_ cell: Cell, replications: Int) throws(CellError)
 
+    /// Checks what the cell reads from this machine (a data file present and unchanged), when a
+    /// config is to be run (``Config/Purpose/run``); never when results are read back, which need
+    /// no input file. Called after ``validate(_:replications:)``; by default there is nothing to check.
+    static func checkInputs(_ cell: Cell) throws(CellError)
+
     /// What a cell of this study allocates, in bytes, counted from the code of
     /// ``init(cell:design:)``, ``makeWorkspace()`` and ``replicate(_:_:_:)`` (matrices, vectors,
     /// GSL workspaces, Swift arrays, transient ones included). Called for every cell before
@@ -82,6 +87,8 @@ public protocol Study: Sendable {
 }
 
 extension Study {
+    public static func checkInputs(_ cell: Cell) throws(CellError) {}
+
     public static func headline(_ results: [CellResult]) -> String? { nil }
 
     public static func notes(_ cell: Cell) -> [String] { [] }

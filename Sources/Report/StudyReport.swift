@@ -10,20 +10,23 @@ public struct StudyReport {
 
     public init(studies: [String: StudyResults]) { self.studies = studies }
 
-    /// Loads every `NAME.csv` (with its `NAME.json`) in `directory`. A bad file, or anything
-    /// named `*.csv` that is not a regular file, is a ``ConfigError`` naming it (exit 2).
-    /// `studies` are those a manifest may name.
+    /// Loads every result set in `directory` (``load(in:studies:)``).
     public static func load(from directory: URL, studies known: [any Study.Type] = allStudies) throws(ConfigError) -> StudyReport {
-        let entries: [String]
-        do { entries = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw ConfigError(file: directory.path, key: nil, message: "cannot be read as a results folder: \(OutputFolder.reason(of: error))")
-        }
-        let names = entries.filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.sorted()
+        try load(in: OutputFolder.reading(directory.path), studies: known)
+    }
+
+    /// Loads every result set in `folder`: each `NAME.csv` with its `NAME.json`
+    /// (``StudyResults/load(_:in:studies:)``). A CSV whose stem holds a '.' is a file of the set
+    /// before the dot (`NAME.replications.csv`), never a set, and is not read. A bad file, or
+    /// anything named `*.csv` that is not a regular file, is a ``ConfigError`` naming it (exit 2).
+    /// `studies` are those a manifest may name.
+    public static func load(in folder: OutputFolder, studies known: [any Study.Type] = allStudies) throws(ConfigError) -> StudyReport {
+        let names = folder.entries().filter { $0.hasSuffix(".csv") }.map { String($0.dropLast(4)) }.filter { !$0.contains(".") }
         guard !names.isEmpty else {
-            throw ConfigError(file: directory.path, key: nil, message: "no result files (NAME.csv); run the studies first")
+            throw ConfigError(file: folder.path, key: nil, message: "no result files (NAME.csv); run the studies first")
         }
         var studies: [String: StudyResults] = [:]
-        for name in names { studies[name] = try StudyResults.load(name, from: directory, studies: known) }
+        for name in names { studies[name] = try StudyResults.load(name, in: folder, studies: known) }
         return StudyReport(studies: studies)
     }
 

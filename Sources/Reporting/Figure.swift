@@ -1,18 +1,34 @@
 import Foundation
 import MonteCarlo
 
-/// A figure: its file stem, the gnuplot commands that draw it, and its data files (name →
-/// text, numbers only), which the script reads by their constant names (`'a0.dat'`). Studies
-/// describe their figures (``ReportedStudy/figures(_:)``); the report draws them.
+/// A figure: its role among its result set's figures, the gnuplot commands that draw it, and its
+/// data files (name → text, numbers only), which the script reads by their constant names
+/// (`'a0.dat'`). Studies describe their figures (``ReportedStudy/figures(_:)``); the report
+/// draws them and names them (``place(in:)``).
 public struct Figure: Sendable {
-    public var name: String
+    /// "" for the set's main figure, else a word such as `t8` or `local-slope` (lowercase letters,
+    /// digits and '-'), distinct among the set's figures.
+    public var role: String
     public var script: String
     public var data: [String: String] = [:]
-    /// The results file (stem) it was drawn from, set by the report.
-    public var source = ""
+    /// The result set it was drawn from, set by ``place(in:)``.
+    public private(set) var source = ""
+    /// Its file stem, `NAME` or `NAME.ROLE` (set by ``place(in:)``): a result set's name holds no
+    /// '.' (``Config/isResultName(_:)``), so no two sets' figures can share a file.
+    public private(set) var name: String
 
-    public init(name: String, script: String, data: [String: String] = [:]) {
-        (self.name, self.script, self.data) = (name, script, data)
+    public init(role: String, script: String, data: [String: String] = [:]) {
+        precondition(role.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d },
+                     "a figure's role is lowercase letters, digits and '-'")
+        (self.role, self.script, self.data, self.name) = (role, script, data, role)
+    }
+
+    /// The figure as drawn from the result set `set`.
+    public func place(in set: String) -> Figure {
+        var figure = self
+        figure.source = set
+        figure.name = role.isEmpty ? set : "\(set).\(role)"
+        return figure
     }
 }
 

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import MonteCarlo
 
@@ -136,39 +133,46 @@ public struct StudyResults: Sendable {
     /// estimate: such a row is read as the estimand's absence, not as a number).
     public static let optionalColumns = ["theory_kind", "replications", "sd", "h", "note"]
 
-    /// Reads `NAME.csv` and `NAME.json` from `directory`. Every file is read as a regular file
-    /// within its size limit, never through a symbolic link, and checked as a config is: a bad
-    /// file is a ``ConfigError`` naming it and the line or key (exit 2), never a trap.
+    /// Reads `NAME.csv` and `NAME.json` from `directory` (``load(_:in:studies:)``).
     public static func load(_ name: String, from directory: URL, studies: [any Study.Type]) throws(ConfigError) -> StudyResults {
-        let csvPath = directory.appendingPathComponent("\(name).csv").path
-        let jsonPath = directory.appendingPathComponent("\(name).json").path
-        guard isSafeStem(name) else {
-            throw ConfigError(file: csvPath, key: nil, message: "a result file's name must be letters, digits, '.', '_' or '-' before .csv (not starting with '.')")
-        }
-        let (manifest, config) = try readManifest(jsonPath, name: name, studies: studies)
-        let bytes = try FileInput.read(csvPath, limit: maximumCSVBytes, followSymlinks: false)
-        let rows = try parseRows(bytes, file: csvPath, config: config)
-        return StudyResults(name: name, rows: rows, manifest: manifest, config: config)
+        try load(name, in: OutputFolder.reading(directory.path), studies: studies)
     }
 
-    /// A result file's stem as `run` writes it (the config name rule): letters, digits, '.', '_'
-    /// or '-', not starting with '.', at most 200 bytes.
-    static func isSafeStem(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 200 && !s.hasPrefix(".")
-            && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+    /// Reads the result set `name` from `folder`: `NAME.json` (the manifest; absent is allowed,
+    /// then the CSV alone makes a report) and `NAME.csv`, nothing else. Every file is read as a
+    /// regular file within its size limit, never through a symbolic link, and checked as a
+    /// config is; the CSV must be the one the manifest names (``ResultSet``), and no write of the
+    /// set may be half done. A bad file is a ``ConfigError`` naming it and the line or key
+    /// (exit 2), never a trap. The manifest's config is checked as a record (``Config/Purpose``):
+    /// nothing is asked of this machine (its memory, the network study's data files).
+    public static func load(_ name: String, in folder: OutputFolder, studies: [any Study.Type]) throws(ConfigError) -> StudyResults {
+        let csv = "\(name).csv", csvPath = folder.display(csv)
+        guard Config.isResultName(name) else {
+            throw ConfigError(file: csvPath, key: nil, message: "a result set's name \(Config.resultNameRule)")
+        }
+        let manifest = try readManifest(in: folder, name: name, studies: studies)
+        let bytes = try folder.read(csv, limit: maximumCSVBytes)
+        let rows = try parseRows(bytes, file: csvPath, config: manifest.config)
+        if let files = manifest.files { try ResultSet.verify(bytes, of: csv, display: csvPath, against: files) }
+        if ResultSet.interruptedWrite(of: name, in: folder) {
+            throw ConfigError(file: csvPath, key: nil, message: "a write of the set \(name) was interrupted here (its temporary or backup files remain); `hessian-study report` on the folder restores it")
+        }
+        return StudyResults(name: name, rows: rows, manifest: manifest.object, config: manifest.config)
     }
 
     /// `NAME.json`: absent is allowed (a CSV alone still makes a report); present, it must be a
     /// JSON object whose `config` (when there is one) is a valid config of a known study, with the
-    /// name of its CSV, and whose provenance fields have the types `run` writes.
-    static func readManifest(_ path: String, name: String, studies: [any Study.Type]) throws(ConfigError) -> (JSONObject, Config?) {
+    /// name of its CSV, whose `files` name and digest the set's files (``ResultSet``), and whose
+    /// provenance fields have the types `run` writes.
+    static func readManifest(in folder: OutputFolder, name: String, studies: [any Study.Type]) throws(ConfigError)
+        -> (object: JSONObject, config: Config?, files: [String: String]?) {
+        let path = folder.display("\(name).json")
         func fail(_ key: String?, _ message: String) -> ConfigError { ConfigError(file: path, key: key, message: message) }
         // No manifest at all is allowed; anything else there (a folder, a FIFO, a link) is refused.
-        var status = stat()
-        if lstat(path, &status) != 0 && errno == ENOENT { return (JSONObject(), nil) }
-        let bytes = try FileInput.read(path, limit: maximumManifestBytes, followSymlinks: false)
+        guard folder.exists("\(name).json") else { return (JSONObject(), nil, nil) }
+        let bytes = try folder.read("\(name).json", limit: maximumManifestBytes)
         let json: JSONValue
-        do { json = try JSONValue.parse(bytes) } catch { throw fail(nil, "not valid JSON: \(error)") }
+        do { json = try JSONValue.parse(bytes, numbers: .exact) } catch { throw fail(nil, "not valid JSON: \(error)") }
         guard case .object(let object) = json else { throw fail(nil, "must be a JSON object (a run's manifest), got \(json.typeDescription)") }
         for key in ["name", "study", "package_version", "gsl_version", "blas", "lapack", "git_commit", "config_file", "generator", "rng", "gaussian", "started"] {
             switch object[key] {
@@ -182,16 +186,16 @@ public struct StudyResults: Sendable {
                 throw fail("wall_seconds", "must be a number of seconds in [0, 10^12), got \(value.compactText.prefix(40))")
             }
         }
-        guard let source = object["config"] else { return (object, nil) }
+        guard let source = object["config"] else { return (object, nil, try ResultSet.files(of: name, manifest: object, file: path)) }
         guard case .object = source else { throw fail("config", "must be an object (the config as run), got \(source.typeDescription)") }
         let config: Config
-        do { config = try Config(file: path, json: source, studies: studies) } catch {
+        do { config = try Config(file: path, json: source, studies: studies, purpose: .record) } catch {
             throw fail("config" + (error.key.map { ".\($0)" } ?? ""), error.message)
         }
         guard config.name == name else {
             throw fail("config.name", "names the results \(String(reflecting: String(config.name.prefix(60)))), but the file is \(name).json")
         }
-        return (object, config)
+        return (object, config, try ResultSet.files(of: name, manifest: object, file: path))
     }
 
     /// The rows of a result CSV, each checked: the header's columns unique and including

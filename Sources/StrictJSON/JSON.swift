@@ -67,9 +67,23 @@ extension JSONValue {
     /// Parses a whole document, rejecting trailing content; a UTF-8 BOM is allowed and skipped.
     /// Errors report the offending byte; at the end of the input, the position just past the
     /// last byte, except an unterminated string, which reports its opening quote.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
-        var parser = Parser(Array(bytes))
+    public static func parse(_ bytes: some Collection<UInt8>, numbers: Numbers = .rounded) throws(JSONSyntaxError) -> JSONValue {
+        var parser = Parser(Array(bytes), numbers: numbers)
         return try parser.document()
+    }
+
+    /// How a number literal that no double holds exactly is read.
+    public enum Numbers: Sendable {
+        /// Correctly rounded to the nearest double, as JSON readers do (an integer literal of
+        /// 2^53 or more must still be exact).
+        case rounded
+        /// As `rounded`, but a literal is refused when rounding would change what it says: a
+        /// literal that becomes an integer of magnitude ≤ 2^53 must be exactly that integer
+        /// (`7.0000000000000001` and `9007199254740993.0` are refused, `5.0` and `1e3` are not),
+        /// and a literal other than zero may not become 0 or a subnormal double (`1e-400`,
+        /// `1e-310`). Configs are read so: a seed or a count is then exactly what was written,
+        /// and the manifest's copy of the config is the config as written.
+        case exact
     }
 
     /// Compact JSON text, keys in stored order, numbers in shortest round-trip form. Integral numbers with magnitude below 2^53 are written without a fraction (`3`, `-0`);
@@ -133,9 +147,11 @@ private struct Parser {
     /// The offset after an optional BOM; lines and columns count from here.
     let start: Int
     var pos: Int
+    let numbers: JSONValue.Numbers
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: [UInt8], numbers: JSONValue.Numbers = .rounded) {
         self.bytes = bytes
+        self.numbers = numbers
         start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         pos = start
     }
@@ -329,7 +345,52 @@ private struct Parser {
            !Self.exactDigits(value.magnitude).utf8.elementsEqual(bytes[integer..<pos]) {
             throw fail("integer \(excerpt(begin..<pos)) has no exact double-precision value", at: begin)
         }
+        if numbers == .exact, !isInteger {
+            let literal = Self.decimal(bytes[integer..<pos])
+            if value == 0, !literal.digits.isEmpty {
+                throw fail("number \(excerpt(begin..<pos)) underflows to 0; no double is that small", at: begin)
+            }
+            if value != 0, value.magnitude < Double.leastNormalMagnitude {
+                throw fail("number \(excerpt(begin..<pos)) is below the smallest normal double (2.2e-308) and would lose its digits", at: begin)
+            }
+            if value.magnitude <= 0x1p53, value.rounded() == value,
+               literal != Self.decimal(Array(Self.exactDigits(value.magnitude).utf8)[...]) {
+                throw fail("number \(excerpt(begin..<pos)) is not exactly \(Self.exactDigits(value.magnitude)), the integer it would be read as", at: begin)
+            }
+        }
         return value
+    }
+
+    /// A non-negative decimal literal (digits, optional fraction, optional exponent) as its
+    /// significant digits (no leading or trailing zeros) and the place of the decimal point
+    /// relative to their start: two literals denote the same number exactly when these are
+    /// equal (`7.0`, `7` and `0.7e1` give ("7", 1)). An exponent beyond ±10⁹ is clamped (such a
+    /// literal is out of range or zero anyway).
+    static func decimal(_ literal: ArraySlice<UInt8>) -> (digits: [UInt8], point: Int) {
+        var digits: [UInt8] = [], point = 0, exponent = 0, sign = 1
+        var i = literal.startIndex, inFraction = false
+        while i < literal.endIndex {
+            let b = literal[i]
+            if isDigit(b) {
+                digits.append(b)
+                if !inFraction { point += 1 }
+            } else if b == UInt8(ascii: ".") {
+                inFraction = true
+            } else {
+                i += 1
+                if i < literal.endIndex, literal[i] == UInt8(ascii: "-") || literal[i] == UInt8(ascii: "+") {
+                    if literal[i] == UInt8(ascii: "-") { sign = -1 }
+                    i += 1
+                }
+                for b in literal[i...] { exponent = min(exponent * 10 + Int(b - UInt8(ascii: "0")), 1_000_000_000) }
+                break
+            }
+            i += 1
+        }
+        let leading = digits.prefix { $0 == UInt8(ascii: "0") }.count
+        digits.removeFirst(leading)
+        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        return (digits, digits.isEmpty ? 0 : point - leading + sign * exponent)
     }
 
     /// The exact decimal digits of a non-negative integral double: its 53-bit significand

@@ -25,6 +25,9 @@ struct HessianStudy: ParsableCommand {
     )
 
     static func main() {
+        if let k = firstArgumentNotUTF8() {
+            fail("hessian-study: argument \(k) is not UTF-8 text; paths (configs, folders, --out) must be UTF-8 here, since read any other way two distinct paths could name one folder", status: 2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -49,9 +52,18 @@ struct HessianStudy: ParsableCommand {
         }
     }
 
+    /// The position of the first argument whose bytes are not UTF-8 (Swift's arguments replace
+    /// such bytes by U+FFFD, which would send output to another path), or nil.
+    static func firstArgumentNotUTF8() -> Int? {
+        (1..<Int(CommandLine.argc)).first { k in
+            CommandLine.unsafeArgv[k].map { String(validatingCString: $0) == nil } ?? false
+        }
+    }
+
+    /// Says `line` and exits with `status`; while SIGINT or SIGTERM is being handled, waits for
+    /// that exit instead (an error the interruption caused is not the command's outcome).
     static func fail(_ line: String, status: Int32) -> Never {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        Foundation.exit(status)
+        OutputFolder.exit(status) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 }
 

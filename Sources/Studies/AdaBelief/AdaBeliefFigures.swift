@@ -20,7 +20,7 @@ extension AdaBeliefCurvature: ReportedStudy {
             }
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: r.name, script: """
+        return Figure(role: "", script: """
             set title "adabelief (T6): relative error of each moment's square root as an estimate of h, δ ∼ N(c·1, σ^2I)"
             set logscale y
             unset logscale x

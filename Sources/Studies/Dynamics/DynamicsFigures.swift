@@ -49,7 +49,7 @@ extension Dynamics: ReportedStudy {
         }
         guard !plots.isEmpty else { return nil }
         let diagonal = Figure.block("diagonal", [[low / 1.5, low / 1.5], [high * 1.5, high * 1.5]], into: &data)
-        return twoPanels(name: "\(r.name)-t8",
+        return twoPanels(role: "t8",
                          title: "dynamics (T8), rotated H: simulated √v_{i} against the β_{2} → 1 fixed point u_{i}, β_{2} = \(Text.plotLabel(top ?? "–"))",
                          ylabel: "simulated √E[g_{i}^{2}]", key: "top left", curve: "\(diagonal) using 1:2 with lines lc rgb '#000000' lw 1.5 title '√v = u (T8)'",
                          points: plots, xlabel: "T8 fixed point u_{i}", gaps: gaps, data: data)
@@ -72,7 +72,7 @@ extension Dynamics: ReportedStudy {
             }
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: "\(r.name)-exponents", script: """
+        return Figure(role: "exponents", script: """
             set title "dynamics (T10): fitted exponent of v on h against γ; plus signs: the same fit of the fixed point"
             unset logscale
             set format x '%g'
@@ -104,7 +104,7 @@ extension Dynamics: ReportedStudy {
             plots.append("\(file) using 1:5 with lines ls \(k + 1) dt 3 title '\(Text.plotLabel(o.rawValue)): h_{c} = 4L^{2}σ_{n}^{2}/(Bη^{2})'")
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: "\(r.name)-passage", script: """
+        return Figure(role: "passage", script: """
             set title "dynamics (T5): where v's exponent on h passes midway between its two laws, against B"
             set logscale xy
             set format x '%g'
@@ -147,7 +147,7 @@ extension Dynamics: ReportedStudy {
         }
         let u = Figure.block("u", theory, into: &data)
         let gaps = files.enumerated().map { k, file in "\(file) using 1:(100*($2/$3 - 1)):(\(format(Figure.errorBar(r)))*$4) with yerrorlines ls \(k + 1) notitle" }
-        return twoPanels(name: "\(r.name)-\(o.rawValue)", preamble: hc,
+        return twoPanels(role: o.rawValue, preamble: hc,
                          title: "dynamics, \(name): simulated √v against T5's β_{2} → 1 fixed point u",
                          ylabel: "√E[g_{i}^{2}]", key: "bottom right", curve: "\(u) using 1:2 with lines lc rgb '#000000' lw 1.5 title 'fixed point u'",
                          points: plots, xlabel: "h_{i}", gaps: gaps, data: data)
@@ -157,9 +157,9 @@ extension Dynamics: ReportedStudy {
     /// √v against its fixed point: above, `curve` (the fixed point) and `points` on log-log axes;
     /// below, the gaps √v/u − 1 in percent with their 95% t intervals. `title`, the labels and the
     /// plot commands are gnuplot text this code made (labels through ``Text/plotLabel(_:)``).
-    static func twoPanels(name: String, preamble: String = "", title: String, ylabel: String, key: String, curve: String,
+    static func twoPanels(role: String, preamble: String = "", title: String, ylabel: String, key: String, curve: String,
                           points: [String], xlabel: String, gaps: [String], data: [String: String]) -> Figure {
-        Figure(name: name, script: preamble + """
+        Figure(role: role, script: preamble + """
             set multiplot layout 2,1 title "\(title)"
             set size 1,0.55
             set origin 0,0.40

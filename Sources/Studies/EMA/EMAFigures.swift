@@ -35,7 +35,7 @@ extension EMAAccuracy: ReportedStudy {
             arrows += "set arrow from \(format(cbrt(2 * kappa * kappa))), graph 0 to \(format(cbrt(2 * kappa * kappa))), graph 1 nohead ls \(k + 1) lw 1 dt 3\n"
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: "\(r.name)-drift", script: arrows + """
+        return Figure(role: "drift", script: arrows + """
             set title "ema (T9): MSE of v̂/E[g^{2}] at t = \(steps); open: exact optimum; dotted: law (2κ^{2})^{1/3}"
             set logscale xy
             set xrange [8e-5:0.35]
@@ -71,7 +71,7 @@ extension EMAAccuracy: ReportedStudy {
             plots.append("\(p) using 1:2:(\(format(Figure.errorBar(r)))*$3) with yerrorbars ls \(k + 1) notitle")
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: r.name, script: """
+        return Figure(role: "", script: """
             set title "ema (T4): Var(v̂)/v^{2} of the bias-corrected EMA after t = \(steps) steps; points: simulation ± 95%"
             set logscale xy
             set xrange [5e-5:0.3]

@@ -16,7 +16,7 @@ extension GaussNewton: ReportedStudy {
             plots += Figure.series("s\(k)", rows, style: k, title: "s = \(Text.plotLabel(format(s)))", into: &data)
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: r.name, script: """
+        return Figure(role: "", script: """
             set title "gauss-newton (T3), B = \(b): E[g_{B}^{2}] against h; dashed: T3. Slope 1 at θ* (C4), 2 far away (C2)"
             set logscale xy
             set xlabel 'h_{i} (input variance = Hessian eigenvalue)'
@@ -39,7 +39,7 @@ extension GaussNewton: ReportedStudy {
             }
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: r.name + "-local-slope", script: arrows + """
+        return Figure(role: "local-slope", script: arrows + """
             set title "gauss-newton, B = \(b): local slope d log v / d log h; dotted: h_{c} where the two laws cross"
             set logscale x
             unset logscale y

@@ -1,6 +1,10 @@
 import Crypto
 import Foundation
 import MonteCarlo
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The data sets the `network` study trains on (docs/SCIENCE.md, "Real training"), shipped in the package's `data/`
 /// folder (data/README.md: source, licence, conversion).
@@ -79,10 +83,27 @@ public struct DataSet: Sendable {
     }
 
     /// Loads a shipped data set from the data folder (``DataFolder``), refusing a file whose
-    /// SHA-256 differs from the shipped one's.
+    /// SHA-256 differs from the shipped one's. A file is read and hashed once per process: later
+    /// calls return the same data set while the file keeps its identity (device, inode, size and
+    /// modification time), so that checking a grid of a million cells costs one read, not one
+    /// per cell.
     public static func load(_ name: DataName) throws(DataSetError) -> DataSet {
-        try load(name, from: DataFolder.locate())
+        let folder = try DataFolder.locate()
+        let path = folder.appendingPathComponent(name.file.name).path
+        let identity = FileIdentity(path)
+        if let identity, let known = loaded.withLock({ $0[path] }), known.identity == identity { return known.data }
+        let data = try load(name, from: folder)
+        if let identity { loaded.withLock { $0[path] = (identity, data) } }
+        return data
     }
+
+    /// The data sets read so far, by path, with the identity their file had when read.
+    private static let loaded = Mutex<[String: (identity: FileIdentity, data: DataSet)]>([:])
+
+    /// How many data files this process has read and hashed (each check of a grid should add
+    /// one per data set, not one per cell).
+    public static var filesRead: Int { reads.load(ordering: .relaxed) }
+    private static let reads = Atomic<Int>(0)
 
     /// Loads `name` from `folder`; `expectedSHA256` overrides the shipped digest (tests only).
     static func load(_ name: DataName, from folder: URL, expectedSHA256: String? = nil) throws(DataSetError) -> DataSet {
@@ -91,6 +112,7 @@ public struct DataSet: Sendable {
         func fail(_ message: String) -> DataSetError { DataSetError(description: "\(path): \(message)") }
         let bytes: [UInt8]
         do { bytes = try FileInput.read(path, limit: 1 << 20) } catch { throw DataSetError(description: "\(path): \(error.message)") }
+        reads.add(1, ordering: .relaxed)
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let expected = expectedSHA256 ?? spec.sha256
         guard digest == expected else {
@@ -138,7 +160,18 @@ public enum DataFolder {
     /// The environment variable that names the data folder, overriding the search.
     public static let variable = "HESSIAN_STUDY_DATA"
 
+    /// The folder, found once per process (per value of ``variable``).
     public static func locate() throws(DataSetError) -> URL {
+        let value = ProcessInfo.processInfo.environment[variable]
+        if let found = located.withLock({ $0 }), found.variable == value { return found.folder }
+        let folder = try search()
+        located.withLock { $0 = (value, folder) }
+        return folder
+    }
+
+    private static let located = Mutex<(variable: String?, folder: URL)?>(nil)
+
+    private static func search() throws(DataSetError) -> URL {
         if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty {
             let url = URL(fileURLWithPath: value)
             guard isFolder(url) else { throw DataSetError(description: "\(url.path): no such data folder (from \(variable))") }
@@ -167,5 +200,18 @@ public enum DataFolder {
     static func isFolder(_ url: URL) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}
+
+/// What identifies a file's contents without reading them: device, inode, size and modification
+/// time (to the nanosecond). A file replaced or rewritten gets another.
+struct FileIdentity: Equatable {
+    let device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+    init?(_ path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        (device, inode, size) = (UInt64(status.st_dev), UInt64(status.st_ino), Int64(status.st_size))
+        (seconds, nanoseconds) = (status.st_mtim.tv_sec, status.st_mtim.tv_nsec)
     }
 }

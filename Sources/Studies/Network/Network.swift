@@ -127,14 +127,19 @@ public struct NetworkStudy: Study {
             edge: layout.scalar(Quantities.edge)!, residualRatio: layout.scalar(Quantities.residualRatio)!)
     }
 
-    /// B ≤ N, and the data file present and unchanged (its SHA-256), so that a missing or edited
-    /// file is a config-time error naming the path.
+    /// B ≤ N.
     public static func validate(_ cell: Cell, replications: Int) throws(CellError) {
         let data = cell[data]
         guard cell[batch] <= data.count else {
             throw CellError(parameter: batch.name, message: "must be ≤ N = \(data.count), the rows of \(data.rawValue), got \(cell[batch])")
         }
-        do { try DataSet.verify(data) } catch { throw CellError(parameter: Self.data.name, message: error.description) }
+    }
+
+    /// The data file present and unchanged (its SHA-256), so that a missing or edited file is a
+    /// config-time error naming the path. The file is read and hashed once per process
+    /// (``DataSet/load(_:)``), however many cells use it.
+    public static func checkInputs(_ cell: Cell) throws(CellError) {
+        do { _ = try DataSet.load(cell[data]) } catch { throw CellError(parameter: Self.data.name, message: error.description) }
     }
 
     /// Per cell (held): the data set, X̃ and X̃⊙X̃ (N × (D+1) each) and the targets. Preparing it
@@ -351,9 +356,3 @@ public struct NetworkStudy: Study {
     struct FitError: Error, CustomStringConvertible { var description: String }
 }
 
-extension DataSet {
-    /// Checks that `name`'s file is where the study will read it and has the shipped SHA-256.
-    static func verify(_ name: DataName) throws(DataSetError) {
-        _ = try load(name)
-    }
-}

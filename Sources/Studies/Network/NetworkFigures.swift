@@ -45,7 +45,7 @@ extension NetworkStudy: ReportedStudy {
         }
         guard !panels.isEmpty else { return nil }
         let what = setup.map { "\($0.name) \(Text.plotLabel($0.label))" }.joined(separator: ", ")
-        return Figure(name: "\(r.name)-\(suffix)", script: """
+        return Figure(role: String(suffix), script: """
             set multiplot layout 2,2 title "network\(what.isEmpty ? "" : ", " + what): v̂ at the final θ against exact quantities\\n(coordinates binned by the predictor; mean over replications ± 95%)"
             set logscale xy
             set ylabel 'v̂_{i}'

@@ -17,7 +17,7 @@ extension SqrtLaw: ReportedStudy {
             plots += Figure.series("a\(k)", rows, style: k, title: "α = \(Text.plotLabel(format(a))): simulated v, slope \(String(format: "%.3f", 2 - a))", into: &data)
         }
         guard !plots.isEmpty else { return nil }
-        return Figure(name: r.name, script: """
+        return Figure(role: "", script: """
             set title "sqrt-law (T1): E[g_{i}^{2}] against h_{i} for δ ∼ N(0, σ^2H^{-α}); dashed: σ^2h^{2-α}"
             set logscale xy
             set xlabel 'h_{i} (eigenvalue of H)'

@@ -17,7 +17,7 @@ extension BiasCorrection: ReportedStudy {
             }
         }
         guard !plots.isEmpty else { return [] }
-        return [Figure(name: r.name, script: """
+        return [Figure(role: "", script: """
             set title "bias-correction: E[v_{t}] = (1 − β_{2}^{t})σ^{2} and E[v̂_{t}] = σ^{2}; dashed: the closed forms"
             set logscale x
             unset logscale y
