@@ -7,6 +7,7 @@
 //   CGSLErrors   GSL's error handler replaced, its per-thread state in a .c file
 //   CZiggurat    GSL's Gaussian ziggurat on taus2 drawn inline, bit for bit GSL's draws
 //   CKernels     the one hot loop written in C so that it vectorises (restrict pointers)
+//   CBuildID     the linker's build ID of the running image (dl_iterate_phdr): the build's identity
 //   CLAPACK      declarations of the LAPACK routines OpenBLAS exports (eigen, QR, Cholesky),
 //                called only with the OpenBLAS trait on
 //   GSL          Swift over GSL: streams, distributions, matrices, BLAS, eigen, fits, errors
@@ -42,6 +43,7 @@ let package = Package(
         .target(name: "CGSLErrors", linkerSettings: [.linkedLibrary("gsl")]),
         .target(name: "CZiggurat", linkerSettings: [.linkedLibrary("gsl")]),
         .target(name: "CLAPACK"),
+        .target(name: "CBuildID"),
         .target(
             name: "GSL",
             dependencies: ["CGSL", "CGSLErrors", "CKernels", "CLAPACK", "CZiggurat"],
@@ -55,7 +57,7 @@ let package = Package(
             ]
         ),
         .target(name: "StrictJSON"),
-        .target(name: "MonteCarlo", dependencies: ["GSL", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "MonteCarlo", dependencies: ["CBuildID", "GSL", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Reporting", dependencies: ["MonteCarlo"]),
         .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo", "Reporting", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Report", dependencies: ["MonteCarlo", "Reporting", "Studies"]),

@@ -224,6 +224,11 @@ public struct Runner: Sendable {
         }
         if let (item, error) = failure.withLock({ $0 }) {
             let (cell, replication) = item.quotientAndRemainder(dividingBy: replications)
+            // A cell error names the parameter to change (a learning rate that diverges): the
+            // message names the config and the key where the cell got it.
+            if let error = error as? CellError {
+                throw RunError(description: "\(config.file): \(config.cells[cell].keyPath(error.parameter)): cell \(cell), replication \(replication): \(error.message)", cell: cell)
+            }
             throw RunError(description: "cell \(cell), replication \(replication): \(error)")
         }
         return statistics

@@ -122,6 +122,10 @@ public struct StudyResults: Sendable {
     public static let maximumCSVBytes = 64 << 20
     /// The largest manifest the report reads (the config limit: a manifest holds a config).
     public static let maximumManifestBytes = Config.maximumFileBytes
+    /// The most columns a result CSV may have: its fixed and optional columns and one per grid
+    /// parameter (a study has a few dozen parameters at most). A longer line is refused as soon
+    /// as it is read, so a header of millions of columns costs no more than reading it.
+    public static let maximumColumns = 256
     /// The most distinct values a grid column may take: the report lists and plots each one, and
     /// looks rows up once per value; a longer axis is no report (the committed ones have ≤ 8).
     public static let maximumGridValues = 1024
@@ -207,13 +211,13 @@ public struct StudyResults: Sendable {
         func fail(_ line: Int?, _ message: String) -> ConfigError {
             ConfigError(file: file, key: line.map { "line \($0)" }, message: message)
         }
-        let table = try CSV.parse(bytes, file: file)
-        guard let (headerLine, header) = table.first else { throw fail(nil, "empty; a result CSV starts with its header") }
+        // The records are read one at a time: the header's, then each row's, turned into a
+        // ResultRow before the next is read (no table of every field is ever held).
+        var records = CSV.Records(bytes, file: file, maximumFields: maximumColumns)
+        guard let (headerLine, header) = try records.next() else { throw fail(nil, "empty; a result CSV starts with its header") }
         var seen: Set<String> = []
         for column in header {
-            guard column.utf8.count <= 100, !column.isEmpty, column.unicodeScalars.allSatisfy({
-                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_")
-            }) else {
+            guard column.utf8.count <= 100, isName(column) else {
                 throw fail(headerLine, "column names are parameter names (letters, digits and _), got \(Text.quoted(column))")
             }
             guard seen.insert(column).inserted else { throw fail(headerLine, "column \(column) appears twice") }
@@ -237,8 +241,7 @@ public struct StudyResults: Sendable {
         struct RowKey: Hashable { var cell: Int, quantity: String, index: Int? }
         var keys: Set<RowKey> = []
         var rows: [ResultRow] = []
-        rows.reserveCapacity(table.count - 1)
-        for (line, fields) in table.dropFirst() {
+        while let (line, fields) = try records.next() {
             guard fields.count == header.count else {
                 throw fail(line, "has \(fields.count) fields, the header \(header.count)")
             }
@@ -257,9 +260,7 @@ public struct StudyResults: Sendable {
                 index = i
             }
             let quantity = fields[quantityAt]
-            guard !quantity.isEmpty, quantity.utf8.count <= 100, quantity.unicodeScalars.allSatisfy({
-                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_")
-            }) else {
+            guard quantity.utf8.count <= 100, isName(quantity) else {
                 throw fail(line, "quantity must be a name of letters, digits and _, got \(Text.quoted(quantity))")
             }
             if let noteAt, !fields[noteAt].isEmpty, fields[estimateAt].isEmpty { continue }
@@ -320,6 +321,11 @@ public struct StudyResults: Sendable {
         return rows
     }
 
+    /// A column or quantity name: one or more ASCII letters, digits and '_'.
+    static func isName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy { (0x61...0x7a).contains($0 | 0x20) || (0x30...0x39).contains($0) || $0 == 0x5f }
+    }
+
     /// Decimal digits only (no sign, no space), and small enough for an Int.
     static func nonNegativeInteger(_ s: String) -> Int? {
         guard !s.isEmpty, s.utf8.count <= 18, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
@@ -364,59 +370,76 @@ public struct ReportError: Error, CustomStringConvertible {
 /// breaks; lines end at LF or CR LF. Each record comes with the line it starts on. The text must
 /// be UTF-8; a stray quote, an unterminated quoted field or a NUL byte is an error naming the line.
 public enum CSV {
-    public static func parse(_ bytes: [UInt8], file: String) throws(ConfigError) -> [(line: Int, fields: [String])] {
-        func fail(_ line: Int, _ message: String) -> ConfigError { ConfigError(file: file, key: "line \(line)", message: message) }
-        var table: [(line: Int, fields: [String])] = [], row: [String] = [], field: [UInt8] = []
-        var line = 1, rowLine = 1, i = 0, quoted = false, wasQuoted = false
-        let n = bytes.count
-        func text(_ field: [UInt8], _ line: Int) throws(ConfigError) -> String {
-            guard let s = String(validating: field, as: UTF8.self) else { throw fail(line, "is not UTF-8 text") }
-            return s
+    public static func parse(_ bytes: [UInt8], file: String, maximumFields: Int = .max) throws(ConfigError) -> [(line: Int, fields: [String])] {
+        var records = Records(bytes, file: file, maximumFields: maximumFields)
+        var table: [(line: Int, fields: [String])] = []
+        while let record = try records.next() { table.append(record) }
+        return table
+    }
+
+    /// The records of a CSV, one at a time: memory for one record, whatever the file's size. A
+    /// record of more than `maximumFields` fields is an error as soon as its field past the limit begins.
+    public struct Records {
+        let bytes: [UInt8], file: String, maximumFields: Int
+        var i = 0, line = 1
+
+        public init(_ bytes: [UInt8], file: String, maximumFields: Int = .max) {
+            (self.bytes, self.file, self.maximumFields) = (bytes, file, maximumFields)
         }
-        while i < n {
-            let c = bytes[i]
-            if c == 0 { throw fail(line, "holds a NUL byte; a result CSV is text") }
-            if quoted {
-                if c == 0x22 {
-                    if i + 1 < n && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
-                    quoted = false
-                } else {
-                    if c == 0x0A { line += 1 }
+
+        /// The next record and the line it starts on; nil at the end.
+        public mutating func next() throws(ConfigError) -> (line: Int, fields: [String])? {
+            let file = self.file
+            func fail(_ line: Int, _ message: String) -> ConfigError { ConfigError(file: file, key: "line \(line)", message: message) }
+            func text(_ field: [UInt8], _ line: Int) throws(ConfigError) -> String {
+                guard let s = String(validating: field, as: UTF8.self) else { throw fail(line, "is not UTF-8 text") }
+                return s
+            }
+            let n = bytes.count
+            guard i < n else { return nil }
+            var row: [String] = [], field: [UInt8] = []
+            let rowLine = line
+            var quoted = false, wasQuoted = false
+            while i < n {
+                let c = bytes[i]
+                if c == 0 { throw fail(line, "holds a NUL byte; a result CSV is text") }
+                if quoted {
+                    if c == 0x22 {
+                        if i + 1 < n && bytes[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
+                        quoted = false
+                    } else {
+                        if c == 0x0A { line += 1 }
+                        field.append(c)
+                    }
+                    i += 1
+                    continue
+                }
+                switch c {
+                case 0x22:
+                    guard field.isEmpty && !wasQuoted else { throw fail(line, "a quote inside an unquoted field") }
+                    quoted = true
+                    wasQuoted = true
+                case 0x2C:
+                    guard row.count < maximumFields - 1 else { throw fail(rowLine, "has more than \(maximumFields) fields; a result CSV has at most \(maximumFields) columns") }
+                    row.append(try text(field, line))
+                    field.removeAll(keepingCapacity: true)
+                    wasQuoted = false
+                case 0x0D where i + 1 < n && bytes[i + 1] == 0x0A:
+                    break
+                case 0x0A:
+                    row.append(try text(field, line))
+                    i += 1
+                    line += 1
+                    return (rowLine, row)
+                default:
+                    guard !wasQuoted else { throw fail(line, "text after a quoted field's closing quote") }
                     field.append(c)
                 }
                 i += 1
-                continue
             }
-            switch c {
-            case 0x22:
-                guard field.isEmpty && !wasQuoted else { throw fail(line, "a quote inside an unquoted field") }
-                quoted = true
-                wasQuoted = true
-            case 0x2C:
-                row.append(try text(field, line))
-                field.removeAll(keepingCapacity: true)
-                wasQuoted = false
-            case 0x0D where i + 1 < n && bytes[i + 1] == 0x0A:
-                break
-            case 0x0A:
-                row.append(try text(field, line))
-                table.append((rowLine, row))
-                row = []
-                field.removeAll(keepingCapacity: true)
-                wasQuoted = false
-                line += 1
-                rowLine = line
-            default:
-                guard !wasQuoted else { throw fail(line, "text after a quoted field's closing quote") }
-                field.append(c)
-            }
-            i += 1
-        }
-        if quoted { throw fail(rowLine, "a quoted field that never ends") }
-        if !field.isEmpty || !row.isEmpty || wasQuoted {
+            if quoted { throw fail(rowLine, "a quoted field that never ends") }
             row.append(try text(field, line))
-            table.append((rowLine, row))
+            return (rowLine, row)
         }
-        return table
     }
 }

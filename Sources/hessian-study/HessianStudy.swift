@@ -15,7 +15,8 @@ import Studies
 /// the key); 1 any other failure.
 @main
 struct HessianStudy: ParsableCommand {
-    static let version = "0.1.0"
+    /// The release and the build (``BuildIdentity``): what part files, checkpoints and manifests record.
+    static let version = BuildIdentity.version
 
     static let configuration = CommandConfiguration(
         commandName: "hessian-study",

@@ -208,7 +208,9 @@ public struct NetworkStudy: Study {
         let w = workspace, d = network.dimension, n = network.data.count
         let settings = trainer.settings, lambda = network.l2
         trainer.start(w.state, stream)
-        trainer.train(w.state, steps: steps, stream, w.buffers)
+        if let divergence = trainer.train(w.state, steps: steps, stream, w.buffers) {
+            throw CellError(parameter: Self.lr.name, message: divergence.description)
+        }
         let theta = w.state.theta
 
         // Per-sample moments, g, S, M_B, and the kurtosis of per-sample and minibatch gradients.
@@ -262,11 +264,17 @@ public struct NetworkStudy: Study {
         let top = try SymmetricEigen.largest(1, destroying: w.hessian)
         statistics[slots.sharpness] = settings.lr * top[0]
 
-        // The fits of log v̂ on log p.
-        try fit(w.vHat, w.minibatch, slots.minibatch, statistics)
-        try fit(w.vHat, w.gaussNewton, slots.gaussNewton, statistics)
-        try fit(w.vHat, w.hessianSquared, slots.hessianSquared, statistics)
-        try fit(w.vHat, w.hessianDiagonal, slots.hessianDiagonal, statistics)
+        // The fits of log v̂ on log p. A fit that fails after a loss that rose (units saturated
+        // or dead by a learning rate too large: v̂ = 0 on most coordinates) is said to be that.
+        do {
+            try fit(w.vHat, w.minibatch, slots.minibatch, statistics)
+            try fit(w.vHat, w.gaussNewton, slots.gaussNewton, statistics)
+            try fit(w.vHat, w.hessianSquared, slots.hessianSquared, statistics)
+            try fit(w.vHat, w.hessianDiagonal, slots.hessianDiagonal, statistics)
+        } catch let error as FitError where !(statistics[slots.loss] < w.state.firstLoss) {
+            let (first, last) = (EstimateText.significant(w.state.firstLoss, digits: 4), EstimateText.significant(statistics[slots.loss], digits: 4))
+            throw CellError(parameter: Self.lr.name, message: "training diverged: the loss rose from \(first) at step 1 to \(last) after step \(steps), and \(error.description); choose a smaller lr")
+        }
 
         // log₁₀(v̂/M_B) over the coordinates of the M_B fit, and T4's predictions of its sd.
         var count = 0, sum = 0.0, t4 = 0.0, t4PerSample = 0.0

@@ -1,5 +1,6 @@
 import Foundation
 import GSL
+import MonteCarlo
 
 /// Adam's hyperparameters (docs/SCIENCE.md §2).
 public struct AdamSettings: Sendable, Equatable {
@@ -25,6 +26,8 @@ public final class TrainingState {
     var order: [Int]
     /// Steps taken.
     public private(set) var step = 0
+    /// The minibatch loss of the first step (NaN before it), to which a diverging loss is compared.
+    public internal(set) var firstLoss = Double.nan
 
     public init(dimension d: Int, rows: Int) {
         let zeros = [Double](repeating: 0, count: d)
@@ -42,6 +45,7 @@ public final class TrainingState {
         for i in theta.indices { (m[i], v[i], wandering[i]) = (0, 0, 0) }
         for i in order.indices { order[i] = i }
         step = 0
+        firstLoss = .nan
     }
 
     func advance() { step += 1 }
@@ -78,13 +82,22 @@ public struct AdamTrainer: Sendable {
         state.theta.withUnsafeMutableBufferPointer { model.initialise($0.baseAddress!, stream) }
     }
 
-    /// Takes `steps` Adam steps from the current state. Allocates nothing.
-    public func train(_ state: TrainingState, steps: Int, _ stream: RandomStream, _ buffers: ModelBuffers) {
+    /// How many times the first step's loss a minibatch loss may reach before training is called
+    /// diverged: Adam moves each coordinate by about lr a step, so a learning rate too large for
+    /// the problem sends the loss up by orders of magnitude within a few steps while it stays
+    /// finite; training that works never comes near (the committed runs fall from the first loss).
+    public static let divergenceFactor = 1e6
+
+    /// Takes `steps` Adam steps from the current state. Allocates nothing. Stops at the first
+    /// step whose minibatch loss is not finite or exceeds ``divergenceFactor`` times the first
+    /// step's, or after the last if θ or v is not finite, and says so (nil: training held).
+    @discardableResult
+    public func train(_ state: TrainingState, steps: Int, _ stream: RandomStream, _ buffers: ModelBuffers) -> TrainingDivergence? {
         let n = model.data.count, perEpoch = n / batch, d = model.dimension
         let (eta, b1, b2, eps) = (settings.lr, settings.beta1, settings.beta2, settings.eps)
         let last = state.step + steps, fullBatch = batch == n
         var lastSnapshot = state.step
-        state.theta.withUnsafeMutableBufferPointer { theta in
+        return state.theta.withUnsafeMutableBufferPointer { theta in
         state.m.withUnsafeMutableBufferPointer { m in
         state.v.withUnsafeMutableBufferPointer { v in
         state.gradient.withUnsafeMutableBufferPointer { g in
@@ -100,7 +113,11 @@ public struct AdamTrainer: Sendable {
                     }
                 }
                 let rows = UnsafeBufferPointer(rebasing: order[(position * batch)..<((position + 1) * batch)])
-                _ = model.lossAndGradient(UnsafePointer(theta.baseAddress!), rows: rows, buffers, into: g.baseAddress!)
+                let loss = model.lossAndGradient(UnsafePointer(theta.baseAddress!), rows: rows, buffers, into: g.baseAddress!).loss
+                if state.step == 0 { state.firstLoss = loss }
+                guard loss.isFinite, !(loss > Self.divergenceFactor * state.firstLoss) else {
+                    return TrainingDivergence(step: state.step + 1, loss: loss, firstLoss: state.firstLoss, steps: steps)
+                }
                 state.advance()
                 let t = state.step
                 if fullBatch {
@@ -119,6 +136,22 @@ public struct AdamTrainer: Sendable {
                     theta[i] -= eta * (m[i] * c1) / ((v[i] * c2).squareRoot() + eps)
                 }
             }
+            for i in 0..<d where !theta[i].isFinite || !v[i].isFinite {
+                return TrainingDivergence(step: state.step, loss: nil, firstLoss: state.firstLoss, steps: steps)
+            }
+            return nil
         }}}}}}}
+    }
+}
+
+/// Training that diverged (``AdamTrainer/train(_:steps:_:_:)``): at which step, with what
+/// minibatch loss (nil when every loss held but θ or v was not finite after the last step), and
+/// the loss at the first step.
+public struct TrainingDivergence: Sendable, Equatable, CustomStringConvertible {
+    public var step: Int, loss: Double?, firstLoss: Double, steps: Int
+
+    public var description: String {
+        let at = loss.map { "at step \(step) of \(steps): the minibatch loss is \(format($0))" } ?? "by step \(step) of \(steps): θ or v is not finite"
+        return "training diverged \(at) (it was \(EstimateText.significant(firstLoss, digits: 4)) at step 1); choose a smaller lr"
     }
 }
