@@ -413,3 +413,42 @@ private func checkHostile(_ bytes: [UInt8]) {
     let huge = #expect(throws: JSONSyntaxError.self) { try parse("1" + String(repeating: "0", count: 400)) }
     #expect(huge?.message.hasPrefix("number out of range") == true)
 }
+
+/// `numbers: .exact` (configs): every exact decimal form of an integer n ≤ 2^53 reads as n; the
+/// same digits with a nonzero digit appended beyond a double's precision, which rounds back to
+/// n, are refused naming n; a nonzero literal that underflows to 0 or to a subnormal is refused.
+/// `.rounded` (plain JSON) takes every one of them, as before.
+@Test func exactNumbersRefuseWhatRoundingWouldChange() throws {
+    func exact(_ text: String) throws(JSONSyntaxError) -> JSONValue { try JSONValue.parse(Array(text.utf8), numbers: .exact) }
+    var rng = XorShift64(seed: 2323)
+    for _ in 0..<2000 {
+        let n = rng.below(1 << 53) >> rng.below(50)
+        let digits = String(n)
+        let shift = rng.below(digits.count + 1)
+        var forms = [digits, "\(digits).000", "\(digits)e0", "\(digits)0e-1", "-\(digits).0"]
+        // The point moved `shift` places left, and the exponent `shift` up: 1234 → 12.34e2, 0.1234e4.
+        let cut = digits.index(digits.startIndex, offsetBy: digits.count - shift)
+        forms.append((cut == digits.startIndex ? "0" : String(digits[..<cut])) + "." + (shift == 0 ? "0" : String(digits[cut...])) + "e\(shift)")
+        for form in forms {
+            let value = try exact(form)
+            #expect(value == .number(form.hasPrefix("-") ? -Double(n) : Double(n)), "\(form)")
+            #expect(try JSONValue.parse(Array(form.utf8)) == value, "\(form)")
+        }
+        let blurred = "\(digits).\(String(repeating: "0", count: 17 + rng.below(20)))\(1 + rng.below(9))"
+        #expect(Double(blurred) == Double(n), "\(blurred) rounds to \(n)")
+        let error = #expect(throws: JSONSyntaxError.self, "\(blurred)") { try exact(blurred) }
+        #expect(error?.message.hasSuffix("is not exactly \(n), the integer it would be read as") == true, "\(String(describing: error))")
+        #expect(try JSONValue.parse(Array(blurred.utf8)) == .number(Double(n)))
+    }
+    for text in ["1e-400", "-1e-400", "0.0000000000000000000000000000000000000000000000000000000000001e-300"] {
+        let error = #expect(throws: JSONSyntaxError.self, "\(text)") { try exact(text) }
+        #expect(error?.message.contains("underflows to 0") == true, "\(text): \(String(describing: error))")
+    }
+    for text in ["1e-320", "4.9e-324", "2.2250738585072011e-308"] {
+        let error = #expect(throws: JSONSyntaxError.self, "\(text)") { try exact(text) }
+        #expect(error?.message.contains("smallest normal double") == true, "\(text): \(String(describing: error))")
+    }
+    for text in ["0", "0.0", "-0.0", "0e-400", "0.000e5", "2.2250738585072014e-308", "0.1", "1e308", "9007199254740992", "123.456"] {
+        #expect(try exact(text) == JSONValue.parse(Array(text.utf8)), "\(text)")
+    }
+}

@@ -13,14 +13,16 @@ public let executable: URL = {
 /// The package root.
 public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Runs `hessian-study` with `arguments` in `directory` (the test's own by default); returns its
-/// status, stdout, stderr and how long it took. It is killed after `timeout` seconds.
-public func hessianStudy(_ arguments: [String], in directory: URL? = nil, timeout: Double = 120)
+/// Runs `hessian-study` with `arguments` in `directory` (the test's own by default), with
+/// `environment` added to the test's own; returns its status, stdout, stderr and how long it
+/// took. It is killed after `timeout` seconds.
+public func hessianStudy(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], timeout: Double = 120)
     throws -> (status: Int32, out: String, err: String, seconds: Double)
 {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
