@@ -157,10 +157,10 @@ public struct StudyResults: Sendable {
         let manifest = try readManifest(in: folder, name: name, studies: studies)
         let bytes = try folder.read(csv, limit: maximumCSVBytes)
         let rows = try parseRows(bytes, file: csvPath, config: manifest.config)
-        if let files = manifest.files { try ResultSet.verify(bytes, of: csv, display: csvPath, against: files) }
         if ResultSet.interruptedWrite(of: name, in: folder) {
             throw ConfigError(file: csvPath, key: nil, message: "a write of the set \(name) was interrupted here (its temporary or backup files remain); `hessian-study report` on the folder restores it")
         }
+        if let files = manifest.files { try ResultSet.verify(bytes, of: csv, display: csvPath, against: files) }
         return StudyResults(name: name, rows: rows, manifest: manifest.object, config: manifest.config)
     }
 

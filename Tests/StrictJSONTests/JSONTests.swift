@@ -422,7 +422,7 @@ private func checkHostile(_ bytes: [UInt8]) {
     func exact(_ text: String) throws(JSONSyntaxError) -> JSONValue { try JSONValue.parse(Array(text.utf8), numbers: .exact) }
     var rng = XorShift64(seed: 2323)
     for _ in 0..<2000 {
-        let n = rng.below(1 << 53) >> rng.below(50)
+        let n = max(1, rng.below(1 << 53) >> rng.below(50))
         let digits = String(n)
         let shift = rng.below(digits.count + 1)
         var forms = [digits, "\(digits).000", "\(digits)e0", "\(digits)0e-1", "-\(digits).0"]

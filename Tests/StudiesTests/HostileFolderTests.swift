@@ -324,7 +324,7 @@ struct MergeFuzzTests {
             do {
                 let part = try PartFile.read("part-1", bytes: bytes, studies: allStudies)
                 let parts = [part, other]
-                _ = try PartFile.summarise(PartFile.merge(parts, packageVersion: "0.1.0"), of: parts)
+                _ = try PartFile.summarise(PartFile.merge(parts, packageVersion: other.packageVersion), of: parts)  // the build that made them
                 merged += 1
             } catch let error as ConfigError {
                 #expect(error.file == "part-1" || error.file == "part-2", "case \(n): \(error)")

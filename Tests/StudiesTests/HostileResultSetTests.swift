@@ -207,9 +207,21 @@ extension HostileFolderTests {
         return (bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"), pid)
     }
 
+    /// Whether the process whose ID is in `pidFile` still runs, waiting up to 2 s for a kill to
+    /// land. A zombie (killed, not yet reaped by whoever inherited it) does not run.
     func isAlive(_ pidFile: URL) -> Bool {
         guard let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
-        return kill(pid, 0) == 0
+        func running() -> Bool {
+            guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let state = stat.split(separator: ")").last?.split(separator: " ").first else { return false }
+            return state != "Z" && state != "X"
+        }
+        let deadline = Date().addingTimeInterval(2)
+        while running() {
+            if Date() > deadline { return true }
+            usleep(20_000)
+        }
+        return false
     }
 
     /// A hung gnuplot is stopped after `--figure-timeout` (exit 1 naming the figure), and is

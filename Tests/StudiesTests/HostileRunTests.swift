@@ -37,10 +37,10 @@ extension HostileInputTests {
         let lrs = (0..<64).map { "\(Double($0 + 1) * 1e-4)" }.joined(separator: ", ")
         let betas = (0..<64).map { "\(0.9 + Double($0) * 1e-3)" }.joined(separator: ", ")
         let text = #"{"name": "g", "study": "network", "seed": 1, "replications": 2, "fixed": {"data": "diabetes", "model": "linear", "steps": 10, "batch": 8}, "grid": {"lr": [\#(lrs)], "beta2": [\#(betas)]}}"#
-        let before = DataSet.filesRead
+        let before = DataSet.reads(of: .diabetes)
         let config = try Config(file: "g.json", json: JSONValue.parse(Array(text.utf8)), studies: allStudies)
         #expect(config.cells.count == 4096)
-        #expect(DataSet.filesRead - before <= 1, "\(DataSet.filesRead - before) reads of the data file for 4096 cells")
+        #expect(DataSet.reads(of: .diabetes) - before <= 1, "\(DataSet.reads(of: .diabetes) - before) reads of the data file for 4096 cells")
     }
 
     // MARK: 3. numbers that are what they say

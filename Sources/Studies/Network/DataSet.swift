@@ -90,20 +90,28 @@ public struct DataSet: Sendable {
     public static func load(_ name: DataName) throws(DataSetError) -> DataSet {
         let folder = try DataFolder.locate()
         let path = folder.appendingPathComponent(name.file.name).path
-        let identity = FileIdentity(path)
-        if let identity, let known = loaded.withLock({ $0[path] }), known.identity == identity { return known.data }
-        let data = try load(name, from: folder)
-        if let identity { loaded.withLock { $0[path] = (identity, data) } }
-        return data
+        // Under the lock throughout, so that two threads needing the file read it once.
+        return try loaded.withLock { state throws(DataSetError) -> DataSet in
+            let identity = FileIdentity(path)
+            if let identity, let known = state.sets[path], known.identity == identity { return known.data }
+            let data = try load(name, from: folder)
+            state.reads[path, default: 0] += 1
+            if let identity { state.sets[path] = (identity, data) }
+            return data
+        }
     }
 
-    /// The data sets read so far, by path, with the identity their file had when read.
-    private static let loaded = Mutex<[String: (identity: FileIdentity, data: DataSet)]>([:])
+    /// The data sets read so far, by path, with the identity their file had when read, and how
+    /// many times each path was read.
+    private static let loaded = Mutex<(sets: [String: (identity: FileIdentity, data: DataSet)], reads: [String: Int])>(([:], [:]))
 
-    /// How many data files this process has read and hashed (each check of a grid should add
-    /// one per data set, not one per cell).
-    public static var filesRead: Int { reads.load(ordering: .relaxed) }
-    private static let reads = Atomic<Int>(0)
+    /// How many times this process has read and hashed the file of `name` in the data folder
+    /// (checking a grid adds one per data set, not one per cell).
+    public static func reads(of name: DataName) -> Int {
+        guard let folder = try? DataFolder.locate() else { return 0 }
+        let path = folder.appendingPathComponent(name.file.name).path
+        return loaded.withLock { $0.reads[path] ?? 0 }
+    }
 
     /// Loads `name` from `folder`; `expectedSHA256` overrides the shipped digest (tests only).
     static func load(_ name: DataName, from folder: URL, expectedSHA256: String? = nil) throws(DataSetError) -> DataSet {
@@ -112,7 +120,6 @@ public struct DataSet: Sendable {
         func fail(_ message: String) -> DataSetError { DataSetError(description: "\(path): \(message)") }
         let bytes: [UInt8]
         do { bytes = try FileInput.read(path, limit: 1 << 20) } catch { throw DataSetError(description: "\(path): \(error.message)") }
-        reads.add(1, ordering: .relaxed)
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let expected = expectedSHA256 ?? spec.sha256
         guard digest == expected else {
