@@ -207,19 +207,7 @@ struct HostileFolderTests {
         #expect(try hessianStudy(["run", config.path, "--out", reference.path, "--quiet"]).status == 0)
         for trial in 0..<5 {
             let out = scratch.appendingPathComponent("out\(trial)")
-            let processes = try (0..<2).map { _ in
-                let process = Process(), err = Pipe()
-                process.executableURL = executable
-                process.arguments = ["run", config.path, "--out", out.path, "--quiet"]
-                process.standardError = err
-                try process.run()
-                return (process, err)
-            }
-            let outcomes = processes.map { process, err in
-                let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                return (process.terminationStatus, message, process.processIdentifier)
-            }
+            let outcomes = try hessianStudyTwiceAtOnce(["run", config.path, "--out", out.path, "--quiet"])
             let statuses = outcomes.map(\.0).sorted()
             #expect(statuses == [0, 2] || statuses == [0, 0], "trial \(trial): \(outcomes)")
             for (status, message, _) in outcomes where status == 2 {

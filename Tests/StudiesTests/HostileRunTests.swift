@@ -133,22 +133,10 @@ extension HostileInputTests {
         #expect(try hessianStudy(["run", config.path, "--out", reference.path, "--quiet"]).status == 0)
         for trial in 0..<3 {
             let out = scratch.appendingPathComponent("out\(trial)")
-            let processes = try (0..<2).map { _ in
-                let process = Process(), err = Pipe()
-                process.executableURL = executable
-                process.arguments = ["run", config.path, "--out", out.path, "--quiet", "--shard", "1/2"]
-                process.standardError = err
-                try process.run()
-                return (process, err)
-            }
-            let outcomes = processes.map { process, err in
-                let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                return (process.terminationStatus, message)
-            }
-            let statuses = outcomes.map(\.0).sorted()
+            let outcomes = try hessianStudyTwiceAtOnce(["run", config.path, "--out", out.path, "--quiet", "--shard", "1/2"])
+            let statuses = outcomes.map(\.status).sorted()
             #expect(statuses == [0, 2] || statuses == [0, 0], "trial \(trial): \(outcomes)")
-            for (status, message) in outcomes where status == 2 {
+            for (status, message, _) in outcomes where status == 2 {
                 #expect(message.contains("shard 1/2 of cells is being written by another hessian-study command"), "\(message)")
             }
             #expect(try hessianStudy(["run", config.path, "--out", out.path, "--quiet", "--shard", "2/2"]).status == 0)

@@ -46,3 +46,21 @@ public func temporaryFolder() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// Starts `hessian-study ARGUMENTS` twice at once and waits for both; each one's status, stderr
+/// and process ID.
+public func hessianStudyTwiceAtOnce(_ arguments: [String]) throws -> [(status: Int32, err: String, pid: Int32)] {
+    let processes = try (0..<2).map { _ in
+        let process = Process(), err = Pipe()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardError = err
+        try process.run()
+        return (process, err)
+    }
+    return processes.map { process, err in
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, message, process.processIdentifier)
+    }
+}
