@@ -27,7 +27,7 @@ CONFIGS := $(sort $(wildcard studies/*.json))
 QUICK   := $(sort $(wildcard studies/quick/*.json))
 SCRATCH := .build/study-check
 
-.PHONY: all deps build test study study-quick study-check bench bench-guard test-slurm mutants clean
+.PHONY: all deps build test study study-quick study-check bench bench-guard test-slurm mutants mutants-generated clean
 
 VENV := bench/.venv
 
@@ -82,6 +82,11 @@ test-slurm: build
 # Tests/mutants.json (see README, "Mutation testing").
 mutants: deps
 	scripts/mutants.py $(MUTANTS_FLAGS)
+
+# Operator mutants at sites drawn at random (scripts/mutants.py --generate), run resumably: each
+# result is appended to Tests/mutants-generated.results.jsonl, and a later run goes on from there.
+mutants-generated: deps
+	scripts/mutants.py --mutants Tests/mutants-generated.json --results Tests/mutants-generated.results.jsonl $(MUTANTS_FLAGS)
 
 clean:
 	rm -rf .build

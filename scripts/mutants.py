@@ -21,6 +21,11 @@ compiler, but that is a weak kill: a mutant should model a bug that compiles.
     scripts/mutants.py --list            validate the list (each original occurs once), run nothing
     scripts/mutants.py                   every mutant (over an hour: one build and one test run each)
     scripts/mutants.py --only ID,ID      some mutants
+    scripts/mutants.py --generate 120    write Tests/mutants-generated.json: 120 operator mutants at
+                                         sites drawn at random (fixed --seed) from Sources/
+    scripts/mutants.py --mutants Tests/mutants-generated.json --results Tests/mutants-generated.results.jsonl
+                                         run them, resumably: each result is appended to the results
+                                         file as it comes, and a later run skips the mutants it holds
 Options: --jobs N (build jobs, default 1), --timeout MIN (per test run, default 20), --nice N,
 --scratch DIR (use and keep DIR as the scratch copy, so a later run reuses its .build),
 --skip-baseline, --out FILE (also write the report there), --mutants FILE (another list). Logs: .build/mutants/logs/ID.log.
@@ -102,6 +107,85 @@ def load_list(path):
 
 def md(text):
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+# Operator mutation (issue 24): what a one-character slip does to arithmetic, comparisons,
+# ranges, magnitudes and constants. Each is (name, pattern, replacement) over one line of code.
+OPERATORS = [
+    ("plus-to-minus", re.compile(r"(?<=\w|\)|\]) \+ (?=[\w(\[])"), " - "),
+    ("minus-to-plus", re.compile(r"(?<=\w|\)|\]) - (?=[\w(\[])"), " + "),
+    ("less-to-less-equal", re.compile(r" < "), " <= "),
+    ("less-equal-to-less", re.compile(r" <= "), " < "),
+    ("greater-to-greater-equal", re.compile(r" > "), " >= "),
+    ("greater-equal-to-greater", re.compile(r" >= "), " > "),
+    ("half-open-to-closed", re.compile(r"\.\.<"), "..."),
+    ("drop-abs", re.compile(r"(?<![\w.])abs\("), "("),
+    ("drop-minus-one", re.compile(r" - 1(?![\w.])"), ""),
+    ("two-to-one", re.compile(r"(?<![\w.])2(?![\w.])"), "1"),
+]
+
+
+def mutation_sites(root):
+    """Every (file, line text, operator, k-th match) in Sources/*.swift and *.c where the line
+    is code (not a comment, no string literal, not an import or a directive) and occurs once
+    in its file, so that the line itself is the mutant's `original`."""
+    sites = []
+    for folder, _, names in sorted(os.walk(os.path.join(root, "Sources"))):
+        for name in sorted(names):
+            if not (name.endswith(".swift") or name.endswith(".c")):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            lines = text.split("\n")
+            for number, line in enumerate(lines, 1):
+                code = line.strip()
+                if (not code or code.startswith(("//", "/*", "*", "#", "import ")) or '"' in line or "'" in line
+                        or text.count(line + "\n") != 1):
+                    continue
+                code_part = line.split("//")[0]
+                for operator, pattern, _ in OPERATORS:
+                    for k, _ in enumerate(pattern.finditer(code_part)):
+                        sites.append((os.path.relpath(path, root), number, line, operator, k))
+    return sites
+
+
+def generate(count, seed):
+    """`count` operator mutants at sites drawn with `seed`, as the list format takes them."""
+    import random
+    sites = mutation_sites(ROOT)
+    chosen = sorted(random.Random(seed).sample(sites, min(count, len(sites))), key=lambda s: (s[0], s[1], s[3], s[4]))
+    patterns = {name: (pattern, replacement) for name, pattern, replacement in OPERATORS}
+    mutants = []
+    for file, number, line, operator, k in chosen:
+        pattern, replacement = patterns[operator]
+        match = list(pattern.finditer(line.split("//")[0]))[k]
+        mutated = line[:match.start()] + replacement + line[match.end():]
+        stem = os.path.splitext(os.path.basename(file))[0]
+        mutants.append({"id": f"gen-{stem}-{number}-{operator}" + (f"-{k + 1}" if k else ""), "file": file,
+                        "original": line + "\n", "replacement": mutated + "\n",
+                        "models": f"{operator} at {file}:{number}: `{match.group(0).strip() or match.group(0)}` → `{replacement.strip() or '(nothing)'}`"})
+    return mutants, len(sites)
+
+
+def read_results(path):
+    """The results already recorded, by mutant id: (outcome, killers), from a JSON-lines file."""
+    results = {}
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    entry = json.loads(line)
+                    results[entry["id"]] = (entry["outcome"], entry["killers"], entry.get("original"))
+    return results
+
+
+def append_result(path, mutant, outcome, killers, seconds):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": mutant["id"], "outcome": outcome, "killers": killers, "seconds": round(seconds),
+                            "original": mutant["original"]}, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
 
 
 class Scratch:
@@ -263,7 +347,19 @@ def main():
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the unmutated copy first")
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--mutants", default=LIST, help="the list (default Tests/mutants.json)")
+    parser.add_argument("--generate", type=int, help="write Tests/mutants-generated.json: this many operator mutants")
+    parser.add_argument("--seed", type=int, default=23, help="with --generate: the seed that draws the sites (default 23)")
+    parser.add_argument("--results", help="resumable: append each result to this JSON-lines file, skip mutants it holds")
     args = parser.parse_args()
+
+    if args.generate:
+        mutants, sites = generate(args.generate, args.seed)
+        target = os.path.join(ROOT, "Tests", "mutants-generated.json")
+        with open(target, "w", encoding="utf-8") as f:
+            f.write("[\n" + ",\n".join("  " + json.dumps(m, ensure_ascii=False) for m in mutants) + "\n]\n")
+        print(f"mutants.py: {len(mutants)} of {sites} operator sites (seed {args.seed}) → {os.path.relpath(target, ROOT)}",
+              file=sys.stderr)
+        return 0
 
     mutants, problems = load_list(args.mutants)
     if problems:
@@ -304,7 +400,12 @@ def main():
                 raise HarnessError(f"the unmutated copy does not build and test ({outcome}); see {LOGS}/baseline.log")
             baseline = set(failed)
         rows = []
+        recorded = read_results(args.results)
         for n, m in enumerate(mutants, 1):
+            if m["id"] in recorded and recorded[m["id"]][2] == m["original"]:
+                outcome, killers, _ = recorded[m["id"]]
+                rows.append((m, outcome, killers))
+                continue
             scratch.apply(m)
             try:
                 outcome, failed, seconds = trial(scratch, m["id"], args)
@@ -312,6 +413,8 @@ def main():
                 scratch.undo()
             killers = [t for t in failed if t not in baseline]
             rows.append((m, outcome, killers))
+            if args.results:
+                append_result(args.results, m, outcome, killers, seconds)
             print(f"mutants.py: [{n}/{len(mutants)}] {m['id']}: {describe(outcome, killers)} ({seconds:.0f} s)",
                   file=sys.stderr)
     except KeyboardInterrupt:
