@@ -5,6 +5,7 @@ import Foundation
 import MonteCarlo
 import Reporting
 import Studies
+import Synchronization
 
 /// The figures of `results/figures/`, drawn by gnuplot from the study CSVs.
 public enum Figures {
@@ -39,7 +40,20 @@ public enum Figures {
             throw ReportError("cannot make a scratch folder for gnuplot: \(String(cString: strerror(errno)))")
         }
         let scratch = URL(fileURLWithPath: String(cString: made), isDirectory: true)
-        let removeScratch: @Sendable () -> Void = { try? FileManager.default.removeItem(at: scratch) }
+        // Removed once, by whichever of the drawing thread and the signal handler comes first
+        // while the other waits (two removals at once each give up at the other's first
+        // deletion and can leave the folder); tried again while a file the killed gnuplot was
+        // still writing keeps it from going.
+        let removed = Mutex(false)
+        let removeScratch: @Sendable () -> Void = {
+            removed.withLock { done in
+                for _ in 0..<20 where !done {
+                    try? FileManager.default.removeItem(at: scratch)
+                    done = !FileManager.default.fileExists(atPath: scratch.path)
+                    if !done { usleep(10_000) }
+                }
+            }
+        }
         let registration = InterruptCleanup.register(removeScratch)
         defer {
             removeScratch()
