@@ -137,3 +137,27 @@ struct LinearAlgebraTests {
         #expect(LinearAlgebra.default == (BLAS.isOpenBLAS ? .lapack : .gsl))
     }
 }
+
+/// The edges of the raw BLAS wrappers, where the product is empty: an inner dimension k = 0
+/// makes α·op(A)·op(B) the zero matrix, so C ← β·C exactly; n = 0 (syrk) or m = 0 (gemm) leaves
+/// nothing to do. (Generated mutants that tightened these preconditions to k > 0 and n > 0
+/// survived every test: no caller reaches the edge.)
+@Suite struct BLASEdgeTests {
+    @Test func anEmptyInnerDimensionScalesC() {
+        var c = [1.0, -2, 3, 4, 5, -6]  // 2 × 3
+        let a = [Double](repeating: .nan, count: 1), b = [Double](repeating: .nan, count: 3)
+        BLAS.gemm(m: 2, n: 3, k: 0, 7, a, lda: 1, b, ldb: 3, 0.5, &c, ldc: 3)
+        #expect(c == [0.5, -1, 1.5, 2, 2.5, -3])
+        var lower = [2.0, 9, 4, 6]  // 2 × 2: only the lower triangle is written
+        BLAS.syrkTransposed(n: 2, k: 0, 3, b, lda: 2, 0.25, &lower, ldc: 2)
+        #expect(lower == [0.5, 9, 1, 1.5])
+    }
+
+    @Test func emptyOutputsAreNoOps() {
+        var c = [42.0]
+        let a = [1.0, 2], b = [3.0, 4]
+        BLAS.gemm(m: 0, n: 1, k: 2, 1, a, lda: 2, b, ldb: 1, 0, &c, ldc: 1)
+        BLAS.syrkTransposed(n: 0, k: 2, 1, a, lda: 1, 0, &c, ldc: 1)
+        #expect(c == [42])
+    }
+}
