@@ -161,3 +161,27 @@ struct LinearAlgebraTests {
         #expect(c == [42])
     }
 }
+
+/// A vector's subscript at both ends of its range, and one past the end, which must stop the
+/// process (a precondition), never read or write beside the buffer. (Generated mutants that moved
+/// the bounds, index > 0 and index <= count, survived every test.)
+@Suite struct VectorBoundsTests {
+    @Test func bothEndsReadAndWrite() throws {
+        let v = try Vector([1, 2, 3])
+        #expect(v[0] == 1 && v[2] == 3)
+        v[0] = -1
+        v[2] = 9
+        #expect(v.withElements { Array($0) } == [-1, 2, 9])
+    }
+
+    @Test func onePastTheEndStops() async {
+        await #expect(processExitsWith: .failure) {
+            let v = try Vector(count: 3)
+            v[3] = 1
+        }
+        await #expect(processExitsWith: .failure) {
+            let v = try Vector(count: 3)
+            _ = v[-1]
+        }
+    }
+}
