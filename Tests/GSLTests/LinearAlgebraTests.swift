@@ -185,3 +185,25 @@ struct LinearAlgebraTests {
         }
     }
 }
+
+/// A strided covariance at the last element its series hold (against the definition), and one
+/// stride past it, which must stop the process rather than read beside the buffer. (A generated
+/// mutant that let (count − 1)·stride reach the buffer's length survived every test.)
+@Suite struct StridedCovarianceBoundsTests {
+    @Test func theLastElementIsReadAndOnePastStops() async {
+        let x = [1.0, 100, 2, 100, 4], y = [3.0, -100, 1, -100, 8]
+        let (xs, ys) = ([1.0, 2, 4], [3.0, 1, 8])
+        let (mx, my) = (7.0 / 3, 4.0)
+        let definition = zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / 2
+        let covariance = x.withUnsafeBufferPointer { a in
+            y.withUnsafeBufferPointer { b in Statistics.covariance(a, b, stride: 2, count: 3, means: (mx, my)) }
+        }
+        #expect(abs(covariance - definition) <= 1e-14 * abs(definition))
+        await #expect(processExitsWith: .failure) {
+            let (x, y) = ([1.0, 100, 2, 100], [3.0, -100, 1, -100])
+            _ = x.withUnsafeBufferPointer { a in
+                y.withUnsafeBufferPointer { b in Statistics.covariance(a, b, stride: 2, count: 3, means: (0, 0)) }
+            }
+        }
+    }
+}
