@@ -15,7 +15,7 @@
 //   MonteCarlo   design grid, seed sequence, deterministic parallel runner, configs, results
 //   Reporting    result files read back (validated), agreement rules, figure descriptions: what a
 //                study's own report code is written with
-//   Studies      one folder per study of STUDIES.md: the study, its figures
+//   Studies      one folder per study of docs/SCIENCE.md: the study, its figures
 //   Report       REPORT.md from the result files, the claims C1–C5, figures drawn with gnuplot
 //   hessian-study  the command line
 import PackageDescription
