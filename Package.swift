@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "StrictJSON"),
         .target(name: "MonteCarlo", dependencies: ["CBuildID", "GSL", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Reporting", dependencies: ["MonteCarlo"]),
-        .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo", "Reporting", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Studies", dependencies: ["CKernels", "GSL", "MonteCarlo", "Reporting"]),
         .target(name: "Report", dependencies: ["MonteCarlo", "Reporting", "Studies"]),
         .executableTarget(
             name: "hessian-study",

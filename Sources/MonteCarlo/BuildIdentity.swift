@@ -19,6 +19,6 @@ public enum BuildIdentity {
     public static let buildID: String? = {
         var bytes = [UInt8](repeating: 0, count: 64)
         let count = Int(hs_build_id(#dsohandle, &bytes, Int32(bytes.count)))
-        return count > 0 ? bytes.prefix(count).map { String(format: "%02x", $0) }.joined() : nil
+        return count > 0 ? lowercaseHex(bytes.prefix(count)) : nil
     }()
 }

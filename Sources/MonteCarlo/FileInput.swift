@@ -54,7 +54,7 @@ public enum FileInput {
             if n == 0 { break }
             hasher.update(data: buffer[..<n])
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return lowercaseHex(hasher.finalize())
     }
 
     /// Opens `name` in `folder` for reading, as a regular file (a FIFO, device or folder is
@@ -88,6 +88,11 @@ public enum FileInput {
         if bytes >= 1 << 10 { return "\(bytes >> 10) kB" }
         return "\(bytes) bytes"
     }
+}
+
+/// `bytes` in lowercase hexadecimal, two digits a byte: how digests and build IDs are written.
+public func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { String(format: "%02x", $0) }.joined()
 }
 
 /// The read(2) system call, under a name `FileInput.read` does not shadow.

@@ -50,11 +50,7 @@ public final class OutputFolder: @unchecked Sendable {
                 throw fail("cannot create the folder: \(Self.reason(of: error))")
             }
         }
-        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw fail(errno == ENOTDIR ? "is a file, not a folder" : errno == ENOENT ? "no such folder" : "cannot be opened: \(lastError())")
-        }
-        let folder = OutputFolder(path: path, descriptor: descriptor)
+        let folder = try directory(path) { fail($0) }
         // The one true writability test is to create a file: access(2) says yes for /proc.
         do {
             let probe = try folder.createTemporary(for: ".probe")
@@ -65,8 +61,8 @@ public final class OutputFolder: @unchecked Sendable {
             throw fail(Glibc.access(path, W_OK) != 0 ? "folder is not writable (\(error.message))" : "files cannot be created here (\(error.message))")
         }
         // The lock is on the folder itself: no lock file to plant, leave behind or race on.
-        guard flock(descriptor, (access == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
-            let holders = Self.holders(of: descriptor)
+        guard flock(folder.descriptor, (access == .exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+            let holders = Self.holders(of: folder.descriptor)
             throw fail("is in use by another hessian-study command\(holders.isEmpty ? "" : " (process \(holders.map(String.init).joined(separator: ", ")))"); wait for it to finish or choose another folder")
         }
         return folder
@@ -75,9 +71,14 @@ public final class OutputFolder: @unchecked Sendable {
     /// Opens `path` to read result files from it, without writing or locking it (`quote`, and
     /// reading results in-process). Errors are ``ConfigError``s naming `path` (exit 2).
     public static func reading(_ path: String) throws(ConfigError) -> OutputFolder {
+        try directory(path) { ConfigError(file: path, key: nil, message: $0) }
+    }
+
+    /// The folder at `path`, opened (following a symlink the user named); `fail` words the error.
+    private static func directory(_ path: String, _ fail: (String) -> ConfigError) throws(ConfigError) -> OutputFolder {
         let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw ConfigError(file: path, key: nil, message: errno == ENOTDIR ? "is a file, not a folder" : errno == ENOENT ? "no such folder" : "cannot be read as a results folder: \(lastError())")
+            throw fail(errno == ENOTDIR ? "is a file, not a folder" : errno == ENOENT ? "no such folder" : "cannot be opened: \(lastError())")
         }
         return OutputFolder(path: path, descriptor: descriptor)
     }

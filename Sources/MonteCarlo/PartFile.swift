@@ -135,7 +135,7 @@ public struct PartFile: Sendable {
     }
 
     private static func digestTail(_ digest: SHA256.Digest) -> String {
-        " \"sha256\": \"" + digest.map { String(format: "%02x", $0) }.joined() + "\"}\n"
+        " \"sha256\": \"" + lowercaseHex(digest) + "\"}\n"
     }
 
     /// The length of ``digestTail(_:)``.

@@ -144,10 +144,11 @@ public struct ResultFiles {
     /// With `perReplication`, the run's statistics, `NAME.replications.csv` is written in the same
     /// set (``perReplicationCSV(_:)``).
     public func write(to folder: OutputFolder, provenance: Provenance, perReplication: RunStatistics? = nil) throws {
-        var files = [("\(config.name).csv", Data(csv.utf8)), ("\(config.name).md", Data(markdown.utf8))]
+        let (csvName, markdownName, manifestName) = (fileNames[0], fileNames[1], fileNames[2])
+        var files = [(csvName, Data(csv.utf8)), (markdownName, Data(markdown.utf8))]
         if let perReplication { files.append((Self.perReplicationName(of: config), Data(perReplicationCSV(perReplication).utf8))) }
         // The manifest names and digests the others, and is renamed into place last (ResultSet).
-        files.append(("\(config.name).json", Data(manifest(provenance, files: files).utf8)))
+        files.append((manifestName, Data(manifest(provenance, files: files).utf8)))
         folder.removeStaleTemporaries(of: files.map(\.0))
         try folder.write(files)
     }

@@ -22,7 +22,7 @@ public enum ResultSet {
 
     /// The SHA-256 of `bytes` in lowercase hex.
     public static func sha256(_ bytes: some DataProtocol) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        lowercaseHex(SHA256.hash(data: bytes))
     }
 
     /// The manifest's `files`: each file of the set with its SHA-256.

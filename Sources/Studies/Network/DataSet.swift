@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MonteCarlo
 import Synchronization
@@ -120,7 +119,7 @@ public struct DataSet: Sendable {
         func fail(_ message: String) -> DataSetError { DataSetError(description: "\(path): \(message)") }
         let bytes: [UInt8]
         do { bytes = try FileInput.read(path, limit: 1 << 20) } catch { throw DataSetError(description: "\(path): \(error.message)") }
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let digest = ResultSet.sha256(bytes)
         let expected = expectedSHA256 ?? spec.sha256
         guard digest == expected else {
             throw fail("SHA-256 \(digest) differs from the shipped file's \(expected) (data/README.md); restore the file (git checkout data/)")
